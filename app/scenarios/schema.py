@@ -1,0 +1,209 @@
+"""The scenario file format (knowledge/scenarios/*.yaml).
+
+Every model forbids unknown keys so a trainer's typo is an error that names
+the field instead of a setting silently ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from app.domain import CRITERIA, MOVES, CriterionId, Move
+
+Personality = Literal["actor", "results", "professor", "nice-guy"]
+DecisionStyle = Literal["leader", "influencer", "checker", "follower"]
+ValueType = Literal["intrinsic", "extrinsic", "strategic"]
+Outcome = Literal["deal", "next_meeting", "walkaway"]
+TransitionKey = Literal[
+    "probe",
+    "empathise",
+    "concede",
+    "attack_rival",
+    "blind_promise",
+    "value",
+    "quantify",
+    "close",
+    "defer_honestly",
+    "off_topic",
+    "default",
+]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Localized(_Strict):
+    """A text in Chinese (required) and English (optional)."""
+
+    zh: str = Field(min_length=1)
+    en: str = ""
+
+    def get(self, lang: str) -> str:
+        """The text in ``lang``, falling back to Chinese."""
+        return self.en if lang == "en" and self.en else self.zh
+
+
+class Motive(_Strict):
+    """A hidden reason behind the customer's words, drawn once per session."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    weight: float = Field(default=1.0, gt=0)
+    description: Localized
+    reveal: list[str] = Field(min_length=1, description="Lines the customer says when the rep probes well.")
+    remedy: Localized = Field(description="What answers this motive well (used for the better reply).")
+
+
+class Persona(_Strict):
+    """Who the simulated customer is."""
+
+    name: str
+    company: str
+    role: str
+    personality: Personality | None = None
+    decision_style: DecisionStyle | None = None
+    value_type: ValueType | None = None
+    background: Localized
+    motives: list[Motive] = Field(min_length=1)
+
+    @field_validator("motives")
+    @classmethod
+    def _unique_motives(cls, v: list[Motive]) -> list[Motive]:
+        ids = [m.id for m in v]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"motive ids must be unique, got {ids}")
+        return v
+
+
+class CustomerState(_Strict):
+    """A state of the customer: what they say there and where each rep move leads."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    lines: list[str] = Field(min_length=2, description="Variants the customer says on entering this state.")
+    reveal_motive: bool = Field(
+        default=False, description="On entering, the customer voices the session's hidden motive."
+    )
+    transitions: dict[TransitionKey, str] = Field(default_factory=dict)
+    ending: Outcome | None = Field(default=None, description="Set on terminal states.")
+
+    @model_validator(mode="after")
+    def _terminal_or_default(self) -> CustomerState:
+        if self.ending is None and "default" not in self.transitions:
+            raise ValueError("a non-terminal state needs a 'default' transition")
+        if self.ending is not None and self.transitions:
+            raise ValueError("a terminal state (ending set) cannot have transitions")
+        return self
+
+
+class Rule(_Strict):
+    """A must or must-not of the rubric, tied to a detectable move."""
+
+    move: Move
+    criterion: CriterionId
+    text: Localized
+
+
+class Rubric(_Strict):
+    """How replies in this scenario are weighted and what they must (not) do."""
+
+    weights: dict[CriterionId, float]
+    musts: list[Rule] = Field(default_factory=list)
+    must_nots: list[Rule] = Field(default_factory=list)
+
+    @field_validator("weights")
+    @classmethod
+    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
+        if not v or any(w < 0 for w in v.values()) or sum(v.values()) <= 0:
+            raise ValueError("weights must be non-negative and not all zero")
+        return v
+
+
+class Scenario(_Strict):
+    """One role-play: persona, states, rubric and calibration exemplars."""
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    title: Localized
+    difficulty: int = Field(ge=1, le=5)
+    practises: Localized = Field(description="What the rep practises, shown on the scenario card.")
+    persona: Persona
+    openings: list[str] = Field(min_length=3)
+    initial_state: str = "opening"
+    states: list[CustomerState] = Field(min_length=2)
+    turn_limit: int = Field(default=8, ge=2, le=30)
+    turn_limit_lines: list[str] = Field(min_length=1)
+    rubric: Rubric
+    exemplars: dict[int, list[str]] = Field(description="Replies for each band 1-5, at least 3 each.")
+    cite: list[str] = Field(min_length=1, description="Playbook section ids this scenario teaches.")
+    next: list[str] = Field(default_factory=list, description="Scenarios to suggest after this one.")
+
+    @field_validator("exemplars")
+    @classmethod
+    def _all_bands(cls, v: dict[int, list[str]]) -> dict[int, list[str]]:
+        for band in range(1, 6):
+            if len(v.get(band, [])) < 3:
+                raise ValueError(f"band {band} needs at least 3 exemplar replies")
+        extra = set(v) - set(range(1, 6))
+        if extra:
+            raise ValueError(f"unknown bands {sorted(extra)}; bands are 1-5")
+        return v
+
+    @model_validator(mode="after")
+    def _states_consistent(self) -> Scenario:
+        ids = [s.id for s in self.states]
+        if len(ids) != len(set(ids)):
+            raise ValueError(f"state ids must be unique, got {ids}")
+        known = set(ids)
+        if self.initial_state not in known:
+            raise ValueError(f"initial_state '{self.initial_state}' is not a state")
+        for s in self.states:
+            for key, target in s.transitions.items():
+                if target not in known:
+                    raise ValueError(f"state '{s.id}': transition '{key}' goes to unknown state '{target}'")
+        endings = {s.ending for s in self.states if s.ending}
+        if not endings & {"deal", "next_meeting"}:
+            raise ValueError("needs a terminal state with ending 'deal' or 'next_meeting'")
+        if "walkaway" not in endings:
+            raise ValueError("needs a terminal state with ending 'walkaway'")
+        return self
+
+    def state(self, state_id: str) -> CustomerState:
+        """The state with this id."""
+        for s in self.states:
+            if s.id == state_id:
+                return s
+        raise KeyError(state_id)
+
+    def weight(self, criterion: str) -> float:
+        """Normalised weight of a criterion (0 when the rubric leaves it out)."""
+        total = sum(self.rubric.weights.values())
+        return self.rubric.weights.get(criterion, 0.0) / total  # type: ignore[call-overload]
+
+    def summary(self, lang: str = "zh") -> dict[str, object]:
+        """The listing of ``coach scenarios --json`` and ``GET /api/v1/scenarios``."""
+        p = self.persona
+        return {
+            "id": self.id,
+            "title": self.title.get(lang),
+            "title_zh": self.title.zh,
+            "title_en": self.title.en,
+            "difficulty": self.difficulty,
+            "practises": self.practises.get(lang),
+            "opening": self.openings[0],
+            "openings": list(self.openings),
+            "persona": {
+                "name": p.name,
+                "company": p.company,
+                "role": p.role,
+                "personality": p.personality,
+                "decision_style": p.decision_style,
+                "value_type": p.value_type,
+                "background": p.background.get(lang),
+            },
+            "criteria": [c for c in CRITERIA if self.rubric.weights.get(c, 0) > 0],  # type: ignore[call-overload]
+        }
+
+
+__all__ = ["MOVES", "CRITERIA", "Scenario", "CustomerState", "Persona", "Motive", "Rubric", "Rule", "Localized"]

@@ -107,3 +107,63 @@ class SearchHit(BaseModel):
     def public(self) -> dict[str, object]:
         """``{"text","source","score"}`` as the CLI contract prints."""
         return {"text": self.text, "source": self.source, "score": round(self.score, 6)}
+
+
+class Turn(BaseModel):
+    """One line of a role-play transcript."""
+
+    role: Literal["customer", "rep"]
+    text: str
+    state: str | None = Field(default=None, description="Customer state after this line (customer turns).")
+    score: ScoreResult | None = Field(default=None, description="The coach's score (rep turns).")
+
+
+class RoleplaySession(BaseModel):
+    """Everything needed to continue or replay a role-play: serialisable as JSON.
+
+    Replaying the same rep replies with the same ``seed`` gives the same
+    customer lines and scores.
+    """
+
+    scenario_id: str
+    seed: int
+    motive_id: str
+    state_id: str
+    turn: int = Field(default=0, description="Rep replies so far.")
+    used_lines: list[str] = Field(default_factory=list, description="Customer lines already said.")
+    transcript: list[Turn] = Field(default_factory=list)
+    done: bool = False
+    outcome: Literal["deal", "next_meeting", "walkaway", "turn_limit"] | None = None
+    language: str = "zh"
+
+
+class TurnResult(BaseModel):
+    """What one rep reply produced."""
+
+    customer: str = Field(description="The customer's next line.")
+    score: ScoreResult
+    done: bool
+    outcome: str | None = None
+    session: RoleplaySession
+
+
+class CriterionAverage(BaseModel):
+    """A criterion's average over a session."""
+
+    id: str
+    score: int
+
+
+class Scorecard(BaseModel):
+    """The end-of-session summary."""
+
+    scenario_id: str
+    outcome: str | None
+    turns: int
+    average: int = Field(description="Mean reply score, 0-100.")
+    band: int
+    criteria: list[CriterionAverage]
+    best: Turn | None = None
+    weakest: Turn | None = None
+    summary: str = Field(description="Two or three sentences of overall feedback.")
+    next_scenario: str | None = None

@@ -53,6 +53,11 @@ class Settings(BaseSettings):
         return self.knowledge_dir / "scenarios"
 
     @property
+    def trainer_scenarios_path(self) -> Path:
+        """Where trainers' scenarios live (and where the console saves them)."""
+        return self.scenarios_dir if self.scenarios_dir is not None else self.data_dir / "scenarios"
+
+    @property
     def playbooks_dir(self) -> Path:
         """Playbook Markdown files shipped with the product."""
         return self.knowledge_dir / "playbooks"

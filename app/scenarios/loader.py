@@ -73,16 +73,16 @@ def load_scenario_file(path: Path) -> Scenario:
 class ScenarioRegistry:
     """All scenarios by id: the built-in ones plus a trainer's directory."""
 
-    def __init__(self, scenarios: Iterable[Scenario]) -> None:
+    def __init__(self, scenarios: Iterable[Scenario], dirs: Iterable[Path | None] = ()) -> None:
+        self._dirs = tuple(dirs)
         self._by_id: dict[str, Scenario] = {}
         for s in scenarios:
             if s.id in self._by_id:
                 raise ScenarioError(f"{s.id}: id: duplicate scenario id '{s.id}'")
             self._by_id[s.id] = s
 
-    @classmethod
-    def from_dirs(cls, *dirs: Path | None) -> ScenarioRegistry:
-        """Load every ``*.yaml``/``*.yml`` in the given directories (missing ones are skipped)."""
+    @staticmethod
+    def _load_dirs(dirs: Iterable[Path | None]) -> list[Scenario]:
         seen: dict[str, Path] = {}
         scenarios: list[Scenario] = []
         for d in dirs:
@@ -94,7 +94,25 @@ class ScenarioRegistry:
                     raise ScenarioError(f"{path}: id: '{s.id}' is already defined in {seen[s.id]}")
                 seen[s.id] = path
                 scenarios.append(s)
-        return cls(scenarios)
+        return scenarios
+
+    @classmethod
+    def from_dirs(cls, *dirs: Path | None) -> ScenarioRegistry:
+        """Load every ``*.yaml``/``*.yml`` in the given directories (missing ones are skipped)."""
+        return cls(cls._load_dirs(dirs), dirs)
+
+    def reload(self) -> None:
+        """Re-read the directories in place (after a trainer saved a scenario).
+
+        On error the registry keeps its previous contents.
+        """
+        fresh = self._load_dirs(self._dirs)
+        self._by_id = {s.id: s for s in fresh}
+
+    def check_new(self, scenario: Scenario, *, replacing: bool = False) -> None:
+        """Raise :class:`ScenarioError` if adding ``scenario`` would clash with an existing id."""
+        if scenario.id in self._by_id and not replacing:
+            raise ScenarioError(f"{scenario.id}: id: a scenario with id '{scenario.id}' already exists")
 
     def get(self, scenario_id: str) -> Scenario:
         """The scenario, or :class:`UnknownScenarioError`."""

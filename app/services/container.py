@@ -39,7 +39,9 @@ class Services:
     @cached_property
     def scenarios(self) -> ScenarioRegistry:
         """Built-in scenarios plus the trainer's directory."""
-        return ScenarioRegistry.from_dirs(self.settings.builtin_scenarios_dir, self.settings.scenarios_dir)
+        return ScenarioRegistry.from_dirs(
+            self.settings.builtin_scenarios_dir, self.settings.trainer_scenarios_path
+        )
 
     @cached_property
     def embeddings(self) -> Embeddings:

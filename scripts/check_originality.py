@@ -20,6 +20,7 @@ Exit codes: 0 clean, 1 copies found, 2 bad invocation (e.g. corpus missing).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import unicodedata
 from collections.abc import Callable, Iterable, Iterator
@@ -29,6 +30,8 @@ from pathlib import Path
 DEFAULT_WINDOW = 20
 _SKIP_DIRS = {".git", "__pycache__", ".venv", "node_modules", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
 _BINARY_SNIFF = 8192
+# Some scraped pages annotate characters with pinyin, e.g. 個(gè); a copy would not carry it.
+_PINYIN_NOTE = re.compile(r"(?<=[\u4e00-\u9fff])\([a-zāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜü]{1,6}\)")
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ def _keep(ch: str) -> bool:
 
 def normalise(text: str, simplify: Callable[[str], str]) -> str:
     """The comparison form: NFKC, Simplified, lower-case, letters and digits only."""
-    folded = simplify(unicodedata.normalize("NFKC", text)).lower()
+    folded = simplify(_PINYIN_NOTE.sub("", unicodedata.normalize("NFKC", text))).lower()
     return "".join(ch for ch in folded if _keep(ch))
 
 

@@ -98,3 +98,5 @@ def test_normalise_drops_punctuation_space_and_folds_script() -> None:
 
     assert module.normalise("業務 員，ＡＢＣ！\n拜訪", simplify) == "业务员abc拜访"
     assert module.normalise(CORPUS_TRADITIONAL, simplify) == module.normalise(PLANTED_SIMPLIFIED, simplify)
+    # Pinyin annotations that some scraped pages carry do not hide a copy.
+    assert module.normalise("營(yíng)銷顧問", simplify) == "营销顾问"

@@ -40,4 +40,4 @@ if [ "${1:-}" = "--test" ]; then
 else
   "${PIP[@]}" -e . 2>&1 | grep -v "is ignored" || true
 fi
-.venv/bin/coach version >/dev/null
+.venv/bin/coach --help >/dev/null

@@ -1,0 +1,127 @@
+"""``/api/v1/sessions``: start a role-play, reply (plain or streamed), read transcripts and scorecards."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import StreamingResponse
+
+from app.api.convert import score_out, session_item, session_out
+from app.api.schemas import (
+    CreateSessionIn,
+    MessageIn,
+    MessageOut,
+    ReplyOut,
+    SessionCreated,
+    SessionListItem,
+    SessionOut,
+)
+from app.deps import CurrentUser, LangDep, PracticeDep, RepoDep
+from app.domain import Scorecard
+from app.services.sessions import ReplyOutcome
+
+router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
+
+ERRORS: dict[int | str, dict[str, object]] = {
+    404: {"description": "Unknown scenario or session", "content": {"application/json": {"example": {"detail": "unknown session 'x'"}}}},
+    409: {"description": "The session has ended"},
+    413: {"description": "Reply longer than COACH_MAX_MESSAGE_CHARS"},
+    422: {"description": "Empty reply or malformed body", "content": {"application/json": {"example": {"detail": "the reply is empty"}}}},
+}  # fmt: skip
+
+
+@router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
+def create_session(body: CreateSessionIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep, lang: LangDep) -> SessionCreated:
+    """Start a role-play; the first message is the customer's opening line."""
+    ps = practice.start(repo, user, body.scenario, lang=body.lang or lang)
+    return SessionCreated(
+        id=ps.id,
+        scenario=ps.scenario_id,
+        messages=[MessageOut(role=m.role, text=m.text) for m in ps.messages],  # type: ignore[arg-type]
+    )
+
+
+@router.get("", response_model=list[SessionListItem])
+def list_sessions(repo: RepoDep, user: CurrentUser) -> list[SessionListItem]:
+    """My sessions, newest first."""
+    return [session_item(ps) for ps in repo.sessions(user_id=user.id)]
+
+
+@router.get("/{session_id}", response_model=SessionOut, responses=ERRORS)
+def get_session(session_id: str, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> SessionOut:
+    """The transcript with the coach's score on each rep reply and any trainer reviews."""
+    ps = practice.get(repo, user, session_id)
+    return session_out(ps, repo.reviews(ps.id))
+
+
+def _reply_out(out: ReplyOutcome) -> ReplyOut:
+    return ReplyOut(
+        reply=MessageOut(role="customer", text=out.customer_message.text),
+        score=score_out(out.score),
+        done=out.done,
+        outcome=out.outcome,
+    )
+
+
+@router.post("/{session_id}/messages", response_model=ReplyOut, responses=ERRORS)
+def post_message(session_id: str, body: MessageIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> ReplyOut:
+    """Send a rep reply: the customer's next line, the score, and whether it ended.
+
+    Both the reply and the answer are committed before this returns.
+    """
+    return _reply_out(practice.reply(repo, user, session_id, body.text))
+
+
+def _sse(event: str, data: object) -> str:
+    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
+
+
+def chunks(text: str, size: int = 3) -> list[str]:
+    """The customer's line in small pieces, for the typing effect."""
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+@router.post(
+    "/{session_id}/messages/stream",
+    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+)
+async def stream_message(
+    session_id: str, body: MessageIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep
+) -> StreamingResponse:
+    """Like POST .../messages, as server-sent events.
+
+    Events: ``customer`` (``{"delta"}``, several, the customer's line in
+    pieces), then ``score`` (the score object), then ``done``
+    (``{"done","outcome","text"}``). Everything is committed before the
+    first event, and errors arrive as plain JSON with their status code.
+    """
+    out = await run_in_threadpool(practice.reply, repo, user, session_id, body.text)
+    reply = _reply_out(out)
+
+    async def events() -> AsyncIterator[str]:
+        for piece in chunks(reply.reply.text):
+            yield _sse("customer", {"delta": piece})
+            await asyncio.sleep(0.02)
+        yield _sse("score", reply.score.model_dump())
+        yield _sse("done", {"done": reply.done, "outcome": reply.outcome, "text": reply.reply.text})
+
+    return StreamingResponse(
+        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+    )
+
+
+@router.post("/{session_id}/finish", response_model=SessionOut, responses=ERRORS)
+def finish_session(session_id: str, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> SessionOut:
+    """End the role-play now (the rep stops early); idempotent."""
+    ps = practice.finish(repo, user, session_id)
+    return session_out(ps, repo.reviews(ps.id))
+
+
+@router.get("/{session_id}/scorecard", response_model=Scorecard, responses=ERRORS)
+def get_scorecard(session_id: str, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> Scorecard:
+    """Per-criterion averages, best and weakest reply, outcome and a suggested next scenario."""
+    return practice.scorecard(practice.get(repo, user, session_id))

@@ -1,0 +1,107 @@
+"""``/api/v1/trainer``: reviews, assignments, team analytics, CSV and scenario authoring.
+
+The trainer console pages use the same services; these endpoints let
+other tools (a spreadsheet, an LMS) do the same over JSON.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.responses import Response
+
+from app.api.convert import session_item, session_out
+from app.api.schemas import (
+    AssignmentIn,
+    AssignmentOut,
+    ReviewIn,
+    ScenarioCheckOut,
+    ScenarioYamlIn,
+    SessionListItem,
+    SessionOut,
+)
+from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
+from app.scenarios.loader import ScenarioError
+from app.services import analytics, authoring
+
+router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
+
+
+@router.get("/sessions", response_model=list[SessionListItem])
+def team_sessions(repo: RepoDep, trainer: TrainerUser) -> list[SessionListItem]:
+    """Everyone's sessions, newest first."""
+    return [session_item(ps) for ps in repo.sessions()]
+
+
+@router.post("/sessions/{session_id}/reviews", response_model=SessionOut)
+def review_session(
+    session_id: str, body: ReviewIn, repo: RepoDep, trainer: TrainerUser, practice: PracticeDep
+) -> SessionOut:
+    """Save the trainer's score and comment on the session or on one rep reply (by ``message_seq``)."""
+    ps = practice.get(repo, trainer, session_id)
+    message_id = None
+    if body.message_seq is not None:
+        match = [m for m in ps.messages if m.seq == body.message_seq and m.role == "rep"]
+        if not match:
+            raise HTTPException(status_code=404, detail=f"no rep message {body.message_seq} in this session")
+        message_id = match[0].id
+    repo.upsert_review(ps.id, trainer.id, message_id, body.score, body.comment)
+    repo.db.commit()
+    return session_out(ps, repo.reviews(ps.id))
+
+
+@router.get("/assignments", response_model=list[AssignmentOut])
+def list_assignments(repo: RepoDep, trainer: TrainerUser) -> list[AssignmentOut]:
+    """All assignments."""
+    return [
+        AssignmentOut(id=a.id, rep=a.user.display_name, scenario=a.scenario_id, note=a.note, due=a.due)
+        for a in repo.assignments()
+    ]
+
+
+@router.post("/assignments", response_model=AssignmentOut, status_code=201)
+def assign(body: AssignmentIn, repo: RepoDep, trainer: TrainerUser, services: ServicesDep) -> AssignmentOut:
+    """Assign a scenario to a rep (a rep named for the first time is created)."""
+    services.scenarios.get(body.scenario)
+    rep = repo.user_by_name(body.rep) or repo.get_or_create_user(body.rep, body.rep, role="rep")
+    a = repo.assign(rep.id, body.scenario, trainer.id, body.note, body.due)
+    repo.db.commit()
+    return AssignmentOut(id=a.id, rep=rep.display_name, scenario=a.scenario_id, note=a.note, due=a.due)
+
+
+@router.get("/analytics")
+def team_analytics(repo: RepoDep, trainer: TrainerUser) -> dict[str, Any]:
+    """Per rep, per criterion and weekly trend averages."""
+    stats = analytics.team_stats(repo.sessions(limit=10_000))
+    return {**stats, "reps": [vars(r) for r in stats["reps"]]}  # type: ignore[attr-defined]
+
+
+@router.get("/analytics.csv", response_class=Response)
+def export(repo: RepoDep, trainer: TrainerUser) -> Response:
+    """Every scored reply as CSV (UTF-8 with BOM, opens in Excel)."""
+    sessions = repo.sessions(limit=100_000)
+    reviews = [r for ps in sessions for r in repo.reviews(ps.id)]
+    body = analytics.export_csv(sessions, reviews)
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="coach-team.csv"'},
+    )
+
+
+@router.post("/scenarios/check", response_model=ScenarioCheckOut)
+def check_scenario(body: ScenarioYamlIn, lang: LangDep) -> ScenarioCheckOut:
+    """Validate scenario YAML; errors name the field (e.g. ``states[2].transitions.probe``)."""
+    try:
+        s = authoring.check(body.yaml)
+    except ScenarioError as exc:
+        return ScenarioCheckOut(ok=False, error=str(exc))
+    return ScenarioCheckOut(ok=True, scenario=s.summary(lang))
+
+
+@router.post("/scenarios", response_model=ScenarioCheckOut, status_code=201)
+def save_scenario(body: ScenarioYamlIn, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> ScenarioCheckOut:
+    """Save a scenario to the trainer directory; it is playable at once. Invalid YAML is a 422."""
+    s = authoring.save(services, body.yaml)
+    return ScenarioCheckOut(ok=True, scenario=s.summary(lang))

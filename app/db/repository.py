@@ -1,0 +1,170 @@
+"""Queries and writes in one place, so services and routers never build SQL.
+
+A :class:`Repository` wraps one ORM session; callers decide when to commit
+(the session service commits before a message is acknowledged).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from app.db.models import Assignment, Message, PracticeSession, Score, TrainerReview, User, utcnow
+from app.domain import RoleplaySession, ScoreResult
+
+LOCAL_USER = "local"
+
+
+class Repository:
+    """Data access over one ORM session."""
+
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    # -- users -------------------------------------------------------------
+    def user(self, user_id: int) -> User | None:
+        """A user by id."""
+        return self.db.get(User, user_id)
+
+    def user_by_name(self, name: str) -> User | None:
+        """A user by login name."""
+        return self.db.scalar(select(User).where(User.name == name))
+
+    def get_or_create_user(self, name: str, display_name: str, role: str = "rep") -> User:
+        """The user called ``name``, created (and committed) when missing."""
+        user = self.user_by_name(name)
+        if user is None:
+            user = User(name=name, display_name=display_name, role=role)
+            self.db.add(user)
+            self.db.commit()
+        return user
+
+    def users(self) -> Sequence[User]:
+        """Everyone, by display name."""
+        return self.db.scalars(select(User).order_by(User.display_name)).all()
+
+    # -- sessions ----------------------------------------------------------
+    def create_session(self, user: User, state: RoleplaySession) -> PracticeSession:
+        """A new session row holding the engine state (not committed)."""
+        ps = PracticeSession(
+            id=uuid.uuid4().hex,
+            user_id=user.id,
+            scenario_id=state.scenario_id,
+            lang=state.language,
+            state=state.model_dump(mode="json"),
+            status="active",
+        )
+        self.db.add(ps)
+        return ps
+
+    def session(self, session_id: str) -> PracticeSession | None:
+        """A session with its messages and scores loaded."""
+        return self.db.scalar(
+            select(PracticeSession)
+            .where(PracticeSession.id == session_id)
+            .options(selectinload(PracticeSession.messages).selectinload(Message.score))
+        )
+
+    def sessions(self, user_id: int | None = None, limit: int = 200) -> Sequence[PracticeSession]:
+        """Newest sessions first, of one user or of everyone."""
+        q = select(PracticeSession).options(
+            selectinload(PracticeSession.messages).selectinload(Message.score),
+            selectinload(PracticeSession.user),
+        )
+        if user_id is not None:
+            q = q.where(PracticeSession.user_id == user_id)
+        return self.db.scalars(q.order_by(PracticeSession.created_at.desc()).limit(limit)).all()
+
+    def save_state(self, ps: PracticeSession, state: RoleplaySession) -> None:
+        """Store the engine state; a finished session gets its outcome and end time."""
+        ps.state = state.model_dump(mode="json")
+        ps.updated_at = utcnow()
+        if state.done and ps.status == "active":
+            ps.status = "done"
+            ps.outcome = state.outcome
+            ps.ended_at = utcnow()
+
+    def end_session(self, ps: PracticeSession) -> None:
+        """The rep stopped early: the session is closed without an engine outcome."""
+        if ps.status == "active":
+            ps.status = "ended"
+            ps.ended_at = utcnow()
+            ps.updated_at = utcnow()
+
+    def add_message(self, ps: PracticeSession, role: str, text: str) -> Message:
+        """Append a line to the transcript (not committed)."""
+        seq = self.db.scalar(select(func.count()).select_from(Message).where(Message.session_id == ps.id)) or 0
+        msg = Message(session_id=ps.id, seq=seq, role=role, text=text)
+        self.db.add(msg)
+        self.db.flush()
+        return msg
+
+    def add_score(self, message: Message, result: ScoreResult) -> Score:
+        """Attach the coach's score to a rep message (not committed)."""
+        score = Score(
+            message_id=message.id,
+            score=result.score,
+            band=result.band,
+            engine=result.engine,
+            result=result.model_dump(mode="json"),
+        )
+        self.db.add(score)
+        message.score = score
+        return score
+
+    # -- trainer reviews ---------------------------------------------------
+    def reviews(self, session_id: str) -> Sequence[TrainerReview]:
+        """All trainer reviews of a session (overall and per message)."""
+        return self.db.scalars(select(TrainerReview).where(TrainerReview.session_id == session_id)).all()
+
+    def reviewed_session_ids(self) -> set[str]:
+        """Sessions that have at least one trainer review."""
+        return set(self.db.scalars(select(TrainerReview.session_id).distinct()).all())
+
+    def upsert_review(
+        self, session_id: str, reviewer_id: int, message_id: int | None, score: int | None, comment: str
+    ) -> TrainerReview:
+        """Create or replace one reviewer's review of a session or message (not committed)."""
+        q = select(TrainerReview).where(
+            TrainerReview.session_id == session_id,
+            TrainerReview.reviewer_id == reviewer_id,
+            TrainerReview.message_id.is_(None) if message_id is None else TrainerReview.message_id == message_id,
+        )
+        review = self.db.scalar(q)
+        if review is None:
+            review = TrainerReview(session_id=session_id, reviewer_id=reviewer_id, message_id=message_id)
+            self.db.add(review)
+        review.score = score
+        review.comment = comment
+        review.updated_at = utcnow()
+        return review
+
+    # -- assignments -------------------------------------------------------
+    def assignments(self, user_id: int | None = None) -> Sequence[Assignment]:
+        """Assignments of one rep, or all of them."""
+        q = select(Assignment).options(selectinload(Assignment.user))
+        if user_id is not None:
+            q = q.where(Assignment.user_id == user_id)
+        return self.db.scalars(q.order_by(Assignment.created_at.desc())).all()
+
+    def assign(self, user_id: int, scenario_id: str, by: int | None, note: str, due: str | None) -> Assignment:
+        """Assign a scenario to a rep (updating the note and due date if already assigned)."""
+        a = self.db.scalar(
+            select(Assignment).where(Assignment.user_id == user_id, Assignment.scenario_id == scenario_id)
+        )
+        if a is None:
+            a = Assignment(user_id=user_id, scenario_id=scenario_id)
+            self.db.add(a)
+        a.assigned_by = by
+        a.note = note
+        a.due = due
+        return a
+
+    def unassign(self, assignment_id: int) -> None:
+        """Remove an assignment (no error when already gone)."""
+        a = self.db.get(Assignment, assignment_id)
+        if a is not None:
+            self.db.delete(a)

@@ -1,0 +1,146 @@
+"""Interface strings in Chinese and English.
+
+Pages call ``t("key")``; a missing English string falls back to Chinese
+and a missing key shows the key, so a gap is visible but never breaks a page.
+"""
+
+from __future__ import annotations
+
+LANGS = ("zh", "en")
+
+STRINGS: dict[str, tuple[str, str]] = {
+    "app_name": ("大客户销售陪练", "Key Account Coach"),
+    "tagline": ("和模拟客户对练，每一句回复都有评分、讲解和出处。", "Practise with a simulated customer; every reply is scored, explained and cited."),
+    "nav_practice": ("练习", "Practice"),
+    "nav_history": ("我的记录", "My history"),
+    "nav_trainer": ("培训师后台", "Trainer console"),
+    "switch_lang": ("English", "中文"),
+    "pick_title": ("选择一个场景开始对练", "Pick a scenario to practise"),
+    "assigned_to_you": ("培训师给你布置的练习", "Assigned to you"),
+    "due": ("截止", "Due"),
+    "difficulty": ("难度", "Difficulty"),
+    "practises": ("练什么", "What you practise"),
+    "persona": ("客户", "Customer"),
+    "start": ("开始练习", "Start"),
+    "no_scenarios": ("还没有可用的场景。", "No scenarios available yet."),
+    "your_reply": ("你的回复", "Your reply"),
+    "reply_placeholder": ("输入你对客户说的话……（Ctrl+Enter 发送）", "What do you say to the customer… (Ctrl+Enter to send)"),
+    "send": ("发送", "Send"),
+    "finish": ("结束并查看成绩单", "Finish and see the scorecard"),
+    "customer": ("客户", "Customer"),
+    "you": ("我", "Me"),
+    "score": ("得分", "Score"),
+    "band": ("等级", "Band"),
+    "feedback": ("点评", "Feedback"),
+    "better_reply": ("更好的说法", "A better reply"),
+    "citations": ("依据", "Sources"),
+    "criteria": ("各项评分", "Criteria"),
+    "thinking": ("客户正在思考……", "The customer is thinking…"),
+    "session_over": ("本次对练已结束。", "This role-play has ended."),
+    "see_scorecard": ("查看成绩单", "See the scorecard"),
+    "scorecard": ("成绩单", "Scorecard"),
+    "average": ("平均分", "Average"),
+    "outcome": ("结果", "Outcome"),
+    "turns": ("回合", "Turns"),
+    "best_reply": ("最好的一句", "Best reply"),
+    "weakest_reply": ("最需要改进的一句", "Weakest reply"),
+    "next_scenario": ("建议下一个练习", "Suggested next"),
+    "practise_again": ("再练一次", "Practise again"),
+    "transcript": ("对话记录", "Transcript"),
+    "history_title": ("我的练习记录", "My practice history"),
+    "progress": ("进步曲线", "Progress over time"),
+    "no_history": ("还没有练习记录，去选一个场景开始吧。", "No sessions yet: pick a scenario to start."),
+    "date": ("时间", "Date"),
+    "scenario": ("场景", "Scenario"),
+    "status": ("状态", "Status"),
+    "replies": ("回复数", "Replies"),
+    "open": ("查看", "Open"),
+    "continue": ("继续", "Continue"),
+    "status_active": ("进行中", "In progress"),
+    "status_done": ("已完成", "Finished"),
+    "status_ended": ("已结束", "Stopped"),
+    "outcome_deal": ("达成合作", "Deal"),
+    "outcome_next_meeting": ("约定下次会面", "Next meeting agreed"),
+    "outcome_walkaway": ("客户离开", "Customer walked away"),
+    "outcome_turn_limit": ("回合用尽", "Turn limit reached"),
+    "outcome_none": ("未完成", "Not finished"),
+    "crit_probe": ("探询需求", "Probe"),
+    "crit_empathy": ("共情", "Empathy"),
+    "crit_value": ("价值呈现", "Value"),
+    "crit_honesty": ("诚信", "Honesty"),
+    "crit_adapt": ("因人而异", "Adapt"),
+    "crit_next-step": ("推进下一步", "Next step"),
+    "crit_composure": ("沉稳", "Composure"),
+    "unscored": ("未评分（评分失败，请重新发送）", "Not scored (scoring failed, please send again)"),
+    "trainer_title": ("培训师后台", "Trainer console"),
+    "t_analytics": ("团队数据", "Team analytics"),
+    "t_reviews": ("对话复盘", "Transcript review"),
+    "t_assign": ("布置练习", "Assignments"),
+    "t_scenarios": ("场景编辑", "Scenario authoring"),
+    "export_csv": ("导出 CSV", "Export CSV"),
+    "per_rep": ("按销售代表", "Per rep"),
+    "per_criterion": ("按评分项", "Per criterion"),
+    "trend": ("每周趋势", "Weekly trend"),
+    "rep": ("销售代表", "Rep"),
+    "sessions": ("练习次数", "Sessions"),
+    "last_practice": ("最近练习", "Last practice"),
+    "no_data": ("暂无数据。", "No data yet."),
+    "reviewed": ("已复盘", "Reviewed"),
+    "review": ("复盘", "Review"),
+    "coach_score": ("教练评分", "Coach's score"),
+    "trainer_score": ("培训师评分", "Trainer's score"),
+    "trainer_comment": ("培训师点评", "Trainer's comment"),
+    "overall": ("整体评价", "Overall"),
+    "save": ("保存", "Save"),
+    "saved": ("已保存。", "Saved."),
+    "assign": ("布置", "Assign"),
+    "rep_name": ("代表姓名", "Rep's name"),
+    "note": ("备注", "Note"),
+    "remove": ("移除", "Remove"),
+    "no_assignments": ("还没有布置任何练习。", "Nothing assigned yet."),
+    "new_scenario": ("新建场景", "New scenario"),
+    "edit": ("编辑", "Edit"),
+    "use_as_template": ("以此为模板", "Use as template"),
+    "builtin": ("内置", "Built-in"),
+    "trainer_made": ("培训师自建", "Trainer's own"),
+    "yaml_editor": ("场景 YAML", "Scenario YAML"),
+    "validate": ("校验并预览", "Validate and preview"),
+    "valid": ("校验通过。", "Valid."),
+    "invalid": ("有错误：", "Errors:"),
+    "preview": ("预览", "Preview"),
+    "saved_to": ("已保存到", "Saved to"),
+    "error_title": ("出错了", "Something went wrong"),
+    "back_home": ("返回首页", "Back to the start"),
+    "footer": ("离线运行 · 评分依据公司自己的培训手册", "Runs offline · scored against your own playbooks"),
+    "view_feedback": ("点击查看点评", "Click for feedback"),
+}
+
+PERSONA_LABELS: dict[str, tuple[str, str]] = {
+    "actor": ("演员型", "Actor"),
+    "results": ("结果型", "Results"),
+    "professor": ("教授型", "Professor"),
+    "nice-guy": ("老好人型", "Nice guy"),
+    "leader": ("领导型", "Leader"),
+    "influencer": ("施加影响型", "Influencer"),
+    "checker": ("检查型", "Checker"),
+    "follower": ("跟随型", "Follower"),
+    "intrinsic": ("内在价值型", "Intrinsic value"),
+    "extrinsic": ("外在价值型", "Extrinsic value"),
+    "strategic": ("战略价值型", "Strategic value"),
+}
+
+
+def translate(key: str, lang: str) -> str:
+    """The string for ``key`` in ``lang`` (Chinese fallback, key when unknown)."""
+    pair = STRINGS.get(key) or PERSONA_LABELS.get(key)
+    if pair is None:
+        return key
+    return pair[1] if lang == "en" and pair[1] else pair[0]
+
+
+def pick_lang(query: str | None, cookie: str | None, default: str) -> str:
+    """``?lang=`` wins, then the cookie, then the configured default."""
+    for candidate in (query, cookie, default):
+        if candidate in LANGS:
+            return str(candidate)
+    return "zh"

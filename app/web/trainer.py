@@ -1,0 +1,186 @@
+"""Trainer console pages: analytics, transcript review, assignments, scenario authoring."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
+from app.domain import CRITERIA
+from app.scenarios.loader import ScenarioError
+from app.services import analytics, authoring
+from app.web.i18n import translate
+from app.web.render import render
+from app.web.views import messages_view, overall_review, scenario_view
+
+router = APIRouter(prefix="/trainer", include_in_schema=False)
+
+
+@router.get("")
+def home(trainer: TrainerUser) -> RedirectResponse:
+    """The console opens on the team's numbers."""
+    return RedirectResponse("/trainer/analytics", status_code=303)
+
+
+@router.get("/analytics", response_class=HTMLResponse)
+def team(request: Request, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
+    """Per rep, per criterion and weekly trend, with charts and the CSV link."""
+    stats = analytics.team_stats(repo.sessions(limit=10_000))
+    crit = stats["criteria"]
+    assert isinstance(crit, dict)
+    charts = {
+        "criteria": {"labels": [translate("crit_" + c, lang) for c in CRITERIA], "values": [crit[c] for c in CRITERIA]},
+        "trend": stats["trend"],
+        "average_name": translate("average", lang),
+    }
+    return render(request, "trainer/analytics.html", {"stats": stats, "charts": charts, "section": "analytics"})
+
+
+@router.get("/reviews", response_class=HTMLResponse)
+def reviews(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
+    """Every session, newest first, marked when already reviewed."""
+    done = repo.reviewed_session_ids()
+    rows = [
+        {
+            "s": analytics.session_stats(ps),
+            "title": scenario_view(services, ps.scenario_id, lang)["title"],
+            "reviewed": ps.id in done,
+        }
+        for ps in repo.sessions()
+    ]
+    return render(request, "trainer/reviews.html", {"rows": rows, "section": "reviews"})
+
+
+@router.get("/reviews/{session_id}", response_class=HTMLResponse)
+def review(
+    request: Request, session_id: str, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, practice: PracticeDep, lang: LangDep
+) -> HTMLResponse:
+    """The transcript with the coach's score and the trainer's own score and comment side by side."""
+    ps = practice.get(repo, trainer, session_id)
+    revs = list(repo.reviews(ps.id))
+    ctx = {
+        "ps": ps,
+        "scenario": scenario_view(services, ps.scenario_id, lang),
+        "messages": messages_view(ps, revs),
+        "overall": overall_review(revs),
+        "stats": analytics.session_stats(ps),
+        "saved": request.query_params.get("saved") == "1",
+        "section": "reviews",
+    }
+    return render(request, "trainer/review.html", ctx)
+
+
+def _score(value: str | None) -> int | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return max(0, min(100, int(value)))
+    except ValueError:
+        return None
+
+
+@router.post("/reviews/{session_id}")
+async def save_review(
+    request: Request, session_id: str, repo: RepoDep, trainer: TrainerUser, practice: PracticeDep
+) -> RedirectResponse:
+    """Save the overall review and one per rep reply (fields ``score_<seq>``, ``comment_<seq>``)."""
+    ps = practice.get(repo, trainer, session_id)
+    form = await request.form()
+    repo.upsert_review(
+        ps.id, trainer.id, None, _score(str(form.get("overall_score") or "")), str(form.get("overall_comment") or "")
+    )
+    for m in ps.messages:
+        if m.role != "rep":
+            continue
+        score = _score(str(form.get(f"score_{m.seq}") or ""))
+        comment = str(form.get(f"comment_{m.seq}") or "").strip()
+        if score is not None or comment:
+            repo.upsert_review(ps.id, trainer.id, m.id, score, comment)
+    repo.db.commit()
+    return RedirectResponse(f"/trainer/reviews/{ps.id}?saved=1", status_code=303)
+
+
+@router.get("/assignments", response_class=HTMLResponse)
+def assignments(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
+    """Who should practise what."""
+    rows = [{"a": a, "scenario": scenario_view(services, a.scenario_id, lang)} for a in repo.assignments()]
+    scenarios = [s.summary(lang) for s in services.scenarios]
+    reps = [u for u in repo.users()]
+    ctx = {"rows": rows, "scenarios": scenarios, "reps": reps, "section": "assign", "error": request.query_params.get("error")}
+    return render(request, "trainer/assignments.html", ctx)
+
+
+@router.post("/assignments")
+def add_assignment(
+    rep: Annotated[str, Form()],
+    scenario: Annotated[str, Form()],
+    repo: RepoDep,
+    services: ServicesDep,
+    trainer: TrainerUser,
+    note: Annotated[str, Form()] = "",
+    due: Annotated[str, Form()] = "",
+) -> RedirectResponse:
+    """Assign a scenario; a rep named for the first time is added."""
+    services.scenarios.get(scenario)
+    name = rep.strip()[:100]
+    if not name:
+        return RedirectResponse("/trainer/assignments?error=rep", status_code=303)
+    user = repo.user_by_name(name) or repo.get_or_create_user(name, name, role="rep")
+    repo.assign(user.id, scenario, trainer.id, note.strip(), due.strip() or None)
+    repo.db.commit()
+    return RedirectResponse("/trainer/assignments", status_code=303)
+
+
+@router.post("/assignments/{assignment_id}/delete")
+def remove_assignment(assignment_id: int, repo: RepoDep, trainer: TrainerUser) -> RedirectResponse:
+    """Remove an assignment."""
+    repo.unassign(assignment_id)
+    repo.db.commit()
+    return RedirectResponse("/trainer/assignments", status_code=303)
+
+
+@router.get("/scenarios", response_class=HTMLResponse)
+def scenarios(request: Request, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
+    """Built-in and trainer-made scenarios."""
+    rows = [{**s.summary(lang), "owned": authoring.is_trainer_owned(services, s.id)} for s in services.scenarios]
+    return render(request, "trainer/scenarios.html", {"rows": rows, "section": "scenarios"})
+
+
+def _source_text(services: ServicesDep, scenario_id: str) -> str:
+    for path in (authoring.trainer_file(services, scenario_id), services.settings.builtin_scenarios_dir / f"{scenario_id}.yaml"):
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    return ""
+
+
+@router.get("/scenarios/editor", response_class=HTMLResponse)
+def editor(request: Request, services: ServicesDep, trainer: TrainerUser) -> HTMLResponse:
+    """The YAML editor, empty, from a template (``?from=ID``) or editing a trainer's own (``?edit=ID``)."""
+    source = request.query_params.get("edit") or request.query_params.get("from") or ""
+    text = _source_text(services, source) if source else ""
+    ctx = {"yaml": text, "error": None, "preview": None, "saved": None, "section": "scenarios"}
+    return render(request, "trainer/editor.html", ctx)
+
+
+@router.post("/scenarios/editor", response_class=HTMLResponse)
+def editor_submit(
+    request: Request,
+    services: ServicesDep,
+    trainer: TrainerUser,
+    lang: LangDep,
+    yaml: Annotated[str, Form()] = "",
+    action: Annotated[str, Form()] = "validate",
+) -> HTMLResponse:
+    """Validate (and preview) or save; errors are shown next to the editor."""
+    ctx: dict[str, object] = {"yaml": yaml, "error": None, "preview": None, "saved": None, "section": "scenarios"}
+    try:
+        s = authoring.save(services, yaml) if action == "save" else authoring.check(yaml)
+    except ScenarioError as exc:
+        ctx["error"] = str(exc)
+        return render(request, "trainer/editor.html", ctx, status=422)
+    ctx["preview"] = s.summary(lang)
+    if action == "save":
+        ctx["saved"] = str(authoring.trainer_file(services, s.id))
+    return render(request, "trainer/editor.html", ctx)

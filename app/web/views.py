@@ -1,0 +1,49 @@
+"""View models for templates: plain dicts built from rows and scenarios."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.db.models import PracticeSession, TrainerReview
+from app.services.analytics import score_of
+from app.services.container import Services
+from app.web.i18n import translate
+
+
+def scenario_view(services: Services, scenario_id: str, lang: str) -> dict[str, Any]:
+    """The scenario's summary, or a stub when it no longer exists."""
+    if scenario_id in services.scenarios:
+        return services.scenarios.get(scenario_id).summary(lang)
+    return {"id": scenario_id, "title": scenario_id, "persona": {}, "difficulty": 0, "practises": "", "criteria": []}
+
+
+def persona_tags(summary: dict[str, Any], lang: str) -> list[str]:
+    """Personality / decision style / value type labels of a scenario's customer."""
+    p = summary.get("persona") or {}
+    keys = [p.get("personality"), p.get("decision_style"), p.get("value_type")]
+    return [translate(k, lang) for k in keys if k]
+
+
+def messages_view(ps: PracticeSession, reviews: list[TrainerReview] | None = None) -> list[dict[str, Any]]:
+    """Transcript lines with the coach's score and any trainer review of each."""
+    by_msg = {r.message_id: r for r in (reviews or []) if r.message_id is not None}
+    out = []
+    for m in ps.messages:
+        s = score_of(m)
+        r = by_msg.get(m.id)
+        out.append(
+            {
+                "id": m.id,
+                "seq": m.seq,
+                "role": m.role,
+                "text": m.text,
+                "score": s.public() if s is not None else None,
+                "review": {"score": r.score, "comment": r.comment} if r is not None else None,
+            }
+        )
+    return out
+
+
+def overall_review(reviews: list[TrainerReview]) -> TrainerReview | None:
+    """The session-level review, if any."""
+    return next((r for r in reviews if r.message_id is None), None)

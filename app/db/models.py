@@ -72,7 +72,7 @@ class Message(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     session: Mapped[PracticeSession] = relationship(back_populates="messages")
-    score: Mapped[Score | None] = relationship(back_populates="message", uselist=False)
+    score: Mapped[Score | None] = relationship(back_populates="message", uselist=False, cascade="all, delete-orphan")
 
 
 class Score(Base):

@@ -17,7 +17,11 @@ from app.services.container import Services
 
 def check(text: str) -> Scenario:
     """The scenario in ``text`` or :class:`ScenarioError` naming the field."""
-    return parse_scenario(text, "scenario.yaml")
+    try:
+        return parse_scenario(text, "yaml")
+    except ScenarioError as exc:
+        # The editor has no file name: keep only "field: problem; field: problem".
+        raise ScenarioError(str(exc).removeprefix("yaml: ")) from exc
 
 
 def trainer_file(services: Services, scenario_id: str) -> Path:

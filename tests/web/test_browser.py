@@ -1,0 +1,265 @@
+"""End to end in headless Chromium (Debian's /usr/bin/chromium) against `coach serve`.
+
+A rep picks a scenario, sends two replies, opens the feedback behind a score
+chip, finishes and sees the scorecard; a trainer reviews the session; rep
+text with ``<script>`` stays text; a restart keeps the session. Every page
+is saved to docs/screenshots/ for the README.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from app.config import REPO_ROOT
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = REPO_ROOT / "docs" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+FIRST = "理解您的顾虑，预算确实要花在刀刃上。方便说说您主要是拿哪几项在和别家比较吗？"
+SECOND = "明白了。我把报价按硬件、上门服务和保修拆开，明天上午十点发给您逐项核对，您看可以吗？"
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"),
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`coach serve` in a child process on a loopback port."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        env = {**os.environ, "COACH_EMBEDDING_BACKEND": "fake", "HF_HUB_OFFLINE": "1"}
+        cmd = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(self.port),
+               "--data-dir", str(self.data_dir), "--log-level", "warning"]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"coach serve exited: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("coach serve did not become ready")
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            self.proc = None
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    srv = Server(tmp_path_factory.mktemp("serve"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    ctx = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    pg = ctx.new_page()
+    pg.set_default_timeout(20_000)
+    yield pg
+    ctx.close()
+
+
+def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def send(page: Any, text: str, n: int) -> None:
+    """Type a reply, send it and wait until the streamed answer and the n-th score chip are in."""
+    page.fill("#reply", text)
+    page.click("#send")
+    page.wait_for_function(
+        "n => document.querySelectorAll('.msg-rep .chip').length >= n && !document.getElementById('send').disabled", arg=n
+    )
+
+
+def test_rep_practises_and_trainer_reviews(server: Server, page: Any) -> None:
+    page.goto(server.url + "/")
+    assert page.locator("html").get_attribute("lang") == "zh-CN"
+    shot(page, "01-scenario-picker")
+
+    page.click('article[data-scenario="price-objection"] button')
+    page.wait_for_url("**/chat")
+    session_id = page.url.split("/")[-2]
+    assert page.locator(".msg-customer .bubble").first.inner_text().strip()
+
+    send(page, FIRST, 1)
+    send(page, SECOND, 2)
+    assert page.locator(".msg-rep .bubble").all_inner_texts() == [FIRST, SECOND]
+    assert page.locator(".msg-customer").count() == 3
+    assert page.locator(".msg-customer .bubble.typing").count() == 0
+
+    page.locator(".msg-rep .chip").first.click()
+    body = page.locator(".msg-rep .fb-body").first
+    assert body.is_visible()
+    assert "更好的说法" in body.inner_text() and body.locator(".better").inner_text().strip()
+    shot(page, "02-chat-feedback")
+
+    page.click("#finish")
+    page.wait_for_url("**/scorecard")
+    page.wait_for_function("() => window.Chart && Chart.getChart('radar')")
+    assert page.locator(".big-score b").inner_text().isdigit()
+    assert page.locator(".messages .msg-rep").count() == 2
+    shot(page, "03-scorecard")
+
+    page.goto(f"{server.url}/sessions/{session_id}")
+    assert page.locator(".msg-rep .chip").count() == 2
+    shot(page, "04-transcript")
+
+    page.goto(server.url + "/history")
+    page.wait_for_function("() => window.Chart && Chart.getChart('progress')")
+    assert session_id in page.content()
+    shot(page, "05-history")
+
+    # The trainer reviews it beside the coach's scores.
+    page.goto(server.url + "/trainer/reviews")
+    page.click(f'tr[data-session="{session_id}"] a.btn')
+    page.fill('input[name="score_1"]', "75")
+    page.fill('textarea[name="comment_1"]', "追问方向对，再把对比项具体化。")
+    page.fill('input[name="overall_score"]', "70")
+    page.fill('textarea[name="overall_comment"]', "节奏稳，收尾约定了具体时间。")
+    page.click("#save-review")
+    page.wait_for_selector(".ok")
+    assert page.locator('input[name="score_1"]').input_value() == "75"
+    shot(page, "06-trainer-review")
+
+    page.goto(f"{server.url}/sessions/{session_id}")
+    assert "节奏稳，收尾约定了具体时间。" in page.locator(".trainer-box").inner_text()
+    assert "追问方向对" in page.locator(".review-note").first.inner_text()
+
+    page.goto(server.url + "/trainer/analytics")
+    page.wait_for_function("() => window.Chart && Chart.getChart('crit-chart') && Chart.getChart('trend-chart')")
+    assert "本地用户" in page.locator("#per-rep").inner_text()
+    shot(page, "07-trainer-analytics")
+
+    page.goto(server.url + "/trainer/assignments")
+    page.fill('input[name="rep"]', "张伟")
+    page.select_option('select[name="scenario"]', "ic-card-request")
+    page.fill('input[name="note"]', "周五前练两遍")
+    page.click("#assign-form button")
+    page.wait_for_selector("text=周五前练两遍")
+    shot(page, "08-trainer-assignments")
+
+    page.goto(server.url + "/trainer/scenarios/editor?from=price-objection")
+    yaml = page.locator("#yaml").input_value()
+    page.fill("#yaml", yaml.replace("id: price-objection", "id: my-price-objection", 1).replace("difficulty:", "difficulty: 7\n#", 1))
+    page.click('button[value="validate"]')
+    page.wait_for_selector(".check.bad")
+    assert "difficulty" in page.locator(".check.bad").inner_text()
+    shot(page, "09-trainer-editor-error")
+    fixed = page.locator("#yaml").input_value().replace("difficulty: 7\n#", "difficulty:", 1)
+    page.fill("#yaml", fixed)
+    page.click("#save-scenario")
+    page.wait_for_selector(".check.good")
+    assert "my-price-objection" in page.locator(".check.good").inner_text()
+    shot(page, "10-trainer-editor-saved")
+    page.goto(server.url + "/")
+    assert page.locator('article[data-scenario="my-price-objection"]').count() == 1
+
+
+def test_mobile_layout_and_english(server: Server, browser: Any) -> None:
+    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page = ctx.new_page()
+    page.goto(server.url + "/")
+    page.click('article[data-scenario="price-objection"] button')
+    page.wait_for_url("**/chat")
+    send(page, FIRST, 1)
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 390
+    shot(page, "11-chat-mobile")
+    page.goto(server.url + "/?lang=en")
+    assert page.locator("html").get_attribute("lang") == "en"
+    assert "Pick a scenario" in page.locator("h1").inner_text()
+    shot(page, "12-picker-english")
+    page.goto(server.url + "/?lang=zh")
+    ctx.close()
+
+
+def test_rep_script_is_shown_as_text(server: Server, page: Any) -> None:
+    evil = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">您比较的是哪家？"
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(server.url + "/")
+    page.click('article[data-scenario="price-objection"] button')
+    page.wait_for_url("**/chat")
+    send(page, evil, 1)
+    assert page.locator(".msg-rep .bubble").first.inner_text() == evil
+    session_id = page.url.split("/")[-2]
+    for path in (f"/sessions/{session_id}/chat", f"/sessions/{session_id}", f"/sessions/{session_id}/scorecard",
+                 f"/trainer/reviews/{session_id}", "/history", "/trainer/reviews"):  # fmt: skip
+        page.goto(server.url + path)
+        assert page.evaluate("window.__pwned") is None, path
+        if "/sessions/" in path or "/trainer/reviews/" in path:
+            assert evil in page.locator(".msg-rep .bubble").all_inner_texts(), path
+    assert dialogs == []
+
+
+def test_session_survives_a_restart(tmp_path: Path, page: Any) -> None:
+    srv = Server(tmp_path / "data")
+    srv.start()
+    try:
+        sid = srv.api("POST", "/api/v1/sessions", {"scenario": "price-objection"})["id"]
+        srv.api("POST", f"/api/v1/sessions/{sid}/messages", {"text": FIRST})
+        before = srv.api("GET", f"/api/v1/sessions/{sid}")
+    finally:
+        srv.stop()
+    srv.start()
+    try:
+        assert srv.api("GET", f"/api/v1/sessions/{sid}") == before
+        page.goto(f"{srv.url}/sessions/{sid}/chat")
+        assert page.locator(".msg-rep .bubble").all_inner_texts() == [FIRST]
+        send(page, SECOND, 2)
+        assert len(srv.api("GET", f"/api/v1/sessions/{sid}")["messages"]) == 5
+    finally:
+        srv.stop()

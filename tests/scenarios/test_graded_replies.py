@@ -65,7 +65,7 @@ def _tags(item: dict[str, Any]) -> set[str]:
 def test_every_item_has_exactly_the_known_fields(items: list[dict[str, Any]]) -> None:
     for item in items:
         keys = set(item)
-        assert REQUIRED <= keys, f"{item.get('id')}: missing {sorted(REQUIRED - keys)}"
+        assert keys >= REQUIRED, f"{item.get('id')}: missing {sorted(REQUIRED - keys)}"
         assert keys <= ALLOWED, f"{item.get('id')}: unknown {sorted(keys - ALLOWED)}"
 
 

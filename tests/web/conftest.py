@@ -1,14 +1,23 @@
-"""Web page fixtures: the same app as the API tests."""
+"""Web fixtures: an in-process app client, and `coach serve` as a real child process."""
 
 from __future__ import annotations
 
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
-from app.config import load_settings
+from app.config import REPO_ROOT, load_settings
 from app.main import create_app
 from app.services.container import Services
 
@@ -19,3 +28,74 @@ def client(tmp_path: Path, coach_services: Services) -> Iterator[TestClient]:
     settings = load_settings(data_dir=tmp_path / "data", embedding_backend="fake")
     with TestClient(create_app(settings, coach_services)) as c:
         yield c
+
+
+def free_port() -> int:
+    """A free loopback port."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """`coach serve` in a child process on a loopback port (fake embeddings, private data dir)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 120) -> None:
+        """Start and wait for /readyz to answer 200."""
+        env = {**os.environ, "COACH_EMBEDDING_BACKEND": "fake", "HF_HUB_OFFLINE": "1"}
+        cmd = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(self.port),
+               "--data-dir", str(self.data_dir), "--log-level", "warning"]  # fmt: skip
+        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
+                raise RuntimeError(f"coach serve exited: {err}")
+            try:
+                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                pass
+            time.sleep(0.2)
+        self.stop()
+        raise RuntimeError("coach serve did not become ready")
+
+    def stop(self) -> None:
+        """Stop the child process (SIGTERM: uvicorn shuts down cleanly)."""
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=20)
+            if self.proc.stderr:
+                self.proc.stderr.close()
+            self.proc = None
+
+    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call the JSON API."""
+        data = json.dumps(body).encode() if body is not None else None
+        req = urllib.request.Request(
+            self.url + path, data=data, method=method, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return json.loads(r.read())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """One `coach serve` shared by a test module."""
+    srv = Server(tmp_path_factory.mktemp("serve"))
+    srv.start()
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def make_server() -> Iterator[type[Server]]:
+    """The Server class, for tests that stop and restart their own."""
+    yield Server

@@ -8,21 +8,16 @@ is saved to docs/screenshots/ for the README.
 
 from __future__ import annotations
 
-import json
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from app.config import REPO_ROOT
+
+if TYPE_CHECKING:
+    from tests.web.conftest import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = REPO_ROOT / "docs" / "screenshots"
@@ -35,60 +30,6 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)"),
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    """`coach serve` in a child process on a loopback port."""
-
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {**os.environ, "COACH_EMBEDDING_BACKEND": "fake", "HF_HUB_OFFLINE": "1"}
-        cmd = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(self.port),
-               "--data-dir", str(self.data_dir), "--log-level", "warning"]  # fmt: skip
-        self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE)
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"coach serve exited: {self.proc.stderr.read().decode() if self.proc.stderr else ''}")
-            try:
-                with urllib.request.urlopen(self.url + "/readyz", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except (urllib.error.URLError, ConnectionError, TimeoutError):
-                pass
-            time.sleep(0.2)
-        raise RuntimeError("coach serve did not become ready")
-
-    def stop(self) -> None:
-        if self.proc is not None:
-            self.proc.terminate()
-            self.proc.wait(timeout=20)
-            self.proc = None
-
-    def api(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
-        data = json.dumps(body).encode() if body is not None else None
-        req = urllib.request.Request(self.url + path, data=data, method=method, headers={"Content-Type": "application/json"})
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return json.loads(r.read())
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    srv = Server(tmp_path_factory.mktemp("serve"))
-    srv.start()
-    yield srv
-    srv.stop()
 
 
 @pytest.fixture(scope="module")
@@ -245,8 +186,8 @@ def test_rep_script_is_shown_as_text(server: Server, page: Any) -> None:
     assert dialogs == []
 
 
-def test_session_survives_a_restart(tmp_path: Path, page: Any) -> None:
-    srv = Server(tmp_path / "data")
+def test_session_survives_a_restart(tmp_path: Path, page: Any, make_server: type[Server]) -> None:
+    srv = make_server(tmp_path / "data")
     srv.start()
     try:
         sid = srv.api("POST", "/api/v1/sessions", {"scenario": "price-objection"})["id"]

@@ -210,8 +210,9 @@ class AssignmentOut(BaseModel):
 class ScenarioYamlIn(BaseModel):
     """A trainer's scenario as YAML text."""
 
-    yaml: str = Field(max_length=200_000)
-    replace: bool = False
+    model_config = ConfigDict(json_schema_extra={"example": {"yaml": "id: my-price-objection\ntitle: {zh: ...}\n..."}})
+
+    yaml: str = Field(max_length=200_000, description="The whole scenario file; its id decides the file name.")
 
 
 class ScenarioCheckOut(BaseModel):

@@ -124,7 +124,13 @@ def _print_table(summaries: list[dict[str, object]], lang: str) -> None:
 
     zh = lang == "zh"
     table = Table(title="场景" if zh else "Scenarios", show_lines=False)
-    for header in (("编号", "id"), ("标题", "title"), ("难度", "level"), ("客户", "customer"), ("开场白", "opening")):
+    for header in (
+        ("编号", "id"),
+        ("标题", "title"),
+        ("难度", "level"),
+        ("客户", "customer"),
+        ("开场白", "opening"),
+    ):
         table.add_column(header[0] if zh else header[1], overflow="fold")
     for s in summaries:
         persona = s["persona"]

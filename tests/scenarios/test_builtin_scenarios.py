@@ -260,3 +260,10 @@ def test_customer_reacts_as_the_material_says(scenario_id: str, moves: list[str]
     if not path.is_file():
         pytest.skip(f"{scenario_id}.yaml not present")
     assert _walk(_load(path), moves) == expected
+
+
+def test_self_looping_states_have_spare_lines(scenario: Scenario) -> None:
+    """A state the customer stays in by default is revisited, so it needs more variants."""
+    for s in scenario.states:
+        if s.transitions.get("default") == s.id:
+            assert len(set(s.lines)) >= 4, f"{scenario.id}: state '{s.id}' loops on default with < 4 lines"

@@ -13,7 +13,6 @@ problem), exit status 1 when any file fails.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -186,7 +185,7 @@ def register(app: typer.Typer) -> None:
         if not results:
             fail("no scenario files found in the given paths")
         if as_json:
-            print(json.dumps(results, ensure_ascii=False))
+            print_json(results)
         else:
             for r in results:
                 if r["ok"]:

@@ -1,0 +1,1 @@
+"""Turning files into clean, chunked passages: loaders, cleaning rules, chunking."""

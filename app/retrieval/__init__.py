@@ -1,0 +1,1 @@
+"""Embeddings, the on-disk index (FAISS + BM25 + manifest) and hybrid search."""

@@ -1,0 +1,165 @@
+"""A concrete better reply to *this* customer line.
+
+Built, not looked up: it opens by taking up the customer's own words, then
+adds one sentence for each weak criterion, in the order a call should run
+(acknowledge → probe → value → honest deferral → next step).  Sentences come
+from the scenario's band 4-5 exemplars when one shows the needed move and
+shares words with the customer's line or the hidden motive's remedy;
+otherwise from templates tuned to the persona's type.  Nothing that breaks a
+rule (concession, rival attack, blind promise) is ever picked.
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from functools import lru_cache
+
+from app.coach.detectors import Analysis, analyse
+from app.scenarios.schema import Motive, Scenario
+from app.text.fold import detect_language, fold, tokenize
+
+_SENT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
+_BAD = {"concede", "attack_rival", "blind_promise", "off_topic"}
+
+TEMPLATES: dict[str, dict[str, list[str]]] = {
+    "zh": {
+        "probe": [
+            "方便说说，您最在意的是哪几点？我好对着您的需求来谈。",
+            "想先请教一下，这件事上您最担心的是什么？",
+            "能具体说说您是怎么考虑的吗？弄清楚了我再给您建议。",
+        ],
+        "value": [
+            "我们会把培训、上门服务和交付安排都写进方案，帮您省下后续的时间和麻烦。",
+            "这套方案的重点是帮您降低后续的使用和维护成本，我可以把每一项能省下什么逐条算给您看。",
+        ],
+        "defer": [
+            "这一点我现在不想随口承诺，给我一天时间跟公司和技术同事确认，明天上午给您准确答复。",
+        ],
+        "close": [
+            "我明天上午把方案和明细整理好发给您，周三下午当面跟您过一遍，您看方便吗？",
+            "我们约个时间细谈吧，这周四上午还是下午您更方便？",
+        ],
+        "slow": ["也不用急着今天就定，您先看看、试一试再决定，免得以后后悔。"],
+        "professor": ["我把详细的数据和对比表一起发给您，您可以逐项核对。"],
+        "checker": ["我把详细的数据和对比表一起发给您，您可以逐项核对。"],
+        "nice-guy": ["我建议先从一个部门小范围试点，我陪您一起向领导汇报。"],
+        "influencer": ["也可以请相关部门的负责人一起来，大家的意见都能照顾到。"],
+        "follower": ["同行里已经有几家企业在用，我可以安排您和他们交流一下。"],
+        "strategic": ["我们也可以安排双方高层见一面，一起规划长期合作。"],
+    },
+    "en": {
+        "probe": [
+            "Could you tell me what matters most to you here, so I can answer your real need?",
+            "May I ask what worries you most about this?",
+        ],
+        "value": [
+            "We would include training, on-site service and delivery planning in the proposal, which saves your team time later.",
+            "The point of our offer is to lower your running and maintenance costs, and I can show you item by item what each part saves.",
+        ],
+        "defer": ["I would rather not promise that on the spot; give me a day to check with our engineers and I will answer by tomorrow morning."],
+        "close": [
+            "I'll send you the proposal with the details tomorrow morning; could we go through it on Wednesday afternoon?",
+            "Shall we meet to go through it, Thursday morning or Thursday afternoon?",
+        ],
+        "slow": ["There is no need to decide today; take your time and try it first."],
+        "professor": ["I will send the detailed data and a comparison table so you can check each item."],
+        "checker": ["I will send the detailed data and a comparison table so you can check each item."],
+        "nice-guy": ["I suggest we start with a small pilot in one department, and I can help you present it to your boss."],
+        "influencer": ["We could also invite the heads of the departments involved so everyone is heard."],
+        "follower": ["Several companies in your industry already use it; I can put you in touch with them."],
+        "strategic": ["We could also arrange a meeting between our executives to plan a long-term partnership."],
+    },
+}
+
+_ORDER = ("probe", "value", "defer", "close")
+_NEED = {"probe": "probe", "empathy": "probe", "value": "value", "adapt": "value", "honesty": "defer", "next-step": "close"}
+
+
+@lru_cache(maxsize=256)
+def _exemplar_sentences(scenario_id: str, texts: tuple[str, ...]) -> list[tuple[str, str, frozenset[str]]]:
+    """(sentence, language, moves) for sentences of good exemplars, rule-breaking ones dropped."""
+    out: list[tuple[str, str, frozenset[str]]] = []
+    for text in texts:
+        for sent in _SENT.findall(text):
+            sent = sent.strip()
+            if len(sent) < 6:
+                continue
+            moves = frozenset(analyse(sent).moves)
+            if moves & _BAD or not moves:
+                continue
+            out.append((sent, detect_language(sent), moves))
+    return out
+
+
+def _pick(options: list[str], seed: str) -> str:
+    return options[zlib.crc32(seed.encode("utf-8")) % len(options)]
+
+
+def _phrase(customer: str) -> str:
+    """The customer's first clause, to quote back."""
+    first = re.split(r"[，,。！？!?；;]", customer.strip())[0].strip()
+    return first if len(first) <= 24 else first[:24] + "…"
+
+
+def _ack(customer: str, key: str) -> str:
+    phrase = _phrase(customer)
+    if not phrase:
+        return "我理解您的想法。" if key == "zh" else "I understand where you're coming from."
+    return f"您说“{phrase}”，我能理解。" if key == "zh" else f"You said \"{phrase}\"; I understand."
+
+
+def _from_exemplars(
+    need: str, scenario: Scenario, key: str, words: set[str], used: set[str]
+) -> str | None:
+    wanted = {"probe": {"probe"}, "value": {"value", "quantify"}, "defer": {"defer_honestly"}, "close": {"close"}}[need]
+    texts = tuple(t for band in (5, 4) for t in scenario.exemplars.get(band, []))
+    best: tuple[int, str] | None = None
+    for sent, lang, moves in _exemplar_sentences(scenario.id, texts):
+        if (lang == "en") != (key == "en") or not moves & wanted or sent in used:
+            continue
+        overlap = len(words & set(tokenize(sent)))
+        if best is None or overlap > best[0]:
+            best = (overlap, sent)
+    return best[1] if best else None
+
+
+def compose_better_reply(
+    scenario: Scenario,
+    customer: str,
+    analysis: Analysis,
+    weak: list[str],
+    motive: Motive | None,
+    lang: str,
+) -> str:
+    """An improved reply answering ``customer``, strongest where the rep's reply was weakest."""
+    key = "en" if lang == "en" else "zh"
+    words = {t for t in tokenize(customer) if len(t) >= 2}
+    if motive is not None:
+        words |= {t for t in tokenize(motive.remedy.get(key)) if len(t) >= 2}
+    needs = {_NEED[c] for c in weak if c in _NEED}
+    if analysis.blind_promise or analysis.defer:
+        needs.add("defer")
+    if not analysis.probes or "probe" in needs:
+        needs.add("probe")
+    if not needs - {"probe"}:
+        needs.add("close")
+    parts = [_ack(customer, key)]
+    used: set[str] = set()
+    for need in _ORDER:
+        if need not in needs:
+            continue
+        sentence = _from_exemplars(need, scenario, key, words, used) if need != "defer" else None
+        sentence = sentence or _pick(TEMPLATES[key][need], customer + need)
+        used.add(sentence)
+        parts.append(sentence)
+        if need == "value":
+            kinds = [k for k in (scenario.persona.personality, scenario.persona.decision_style,
+                                 scenario.persona.value_type) if k and k in TEMPLATES[key]]
+            if kinds:
+                parts.append(TEMPLATES[key][kinds[0]][0])
+    if scenario.persona.personality == "actor" and "close" in needs:
+        parts.insert(len(parts) - 1, TEMPLATES[key]["slow"][0])
+    sep = " " if key == "en" else ""
+    text = sep.join(p if p[-1] in "。！？!?.;；" else p + ("." if key == "en" else "。") for p in parts)
+    return text if fold(text) != fold(customer) else text + sep

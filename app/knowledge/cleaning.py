@@ -130,7 +130,7 @@ def _trim_footer(lines: list[str]) -> list[str]:
     when they sit between such markers and the end.
     """
     content = [i for i, line in enumerate(lines) if line.strip()]
-    tail = content[-10:]
+    tail = content[max(len(content) // 2, len(content) - 10) :]  # never the page's head
     for i in tail:
         if is_navigation(lines[i]) or (is_boilerplate(lines[i]) and _COPYRIGHT.search(_folded_line(lines[i]))):
             after = [j for j in content if j > i]

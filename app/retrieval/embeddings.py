@@ -165,7 +165,9 @@ class SentenceTransformerEmbeddings(CoachEmbeddings):
     @property
     def dimension(self) -> int:
         """Reported by the model."""
-        return int(self._get().get_sentence_embedding_dimension())
+        model = self._get()
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())
 
     def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         model = self._get()

@@ -13,11 +13,20 @@ from typer.testing import CliRunner
 
 from app.cli.main import build_cli
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "fixtures"))
+from corpus_factory import build_corpus  # noqa: E402
+
 FAKE = {"COACH_EMBEDDING_BACKEND": "fake", "CI": "1"}
 
 
 def run(*args: str, input: str | None = None, env: dict[str, str] | None = None):  # type: ignore[no-untyped-def]
     return CliRunner().invoke(build_cli(), list(args), input=input, env={**FAKE, **(env or {})})
+
+
+@pytest.fixture(scope="module")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Every fixture document, generated ones included."""
+    return build_corpus(tmp_path_factory.mktemp("corpus"))
 
 
 @pytest.fixture

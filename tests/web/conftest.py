@@ -38,17 +38,31 @@ def free_port() -> int:
 
 
 class Server:
-    """`coach serve` in a child process on a loopback port (fake embeddings, private data dir)."""
+    """`coach serve` in a child process on a loopback port with a private data dir."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        *,
+        embeddings: str = "fake",
+        index_dir: Path | None = None,
+        knowledge_dir: Path | None = None,
+    ) -> None:
         self.data_dir = data_dir
+        self.embeddings = embeddings
+        self.index_dir = index_dir
+        self.knowledge_dir = knowledge_dir
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120) -> None:
         """Start and wait for /readyz to answer 200."""
-        env = {**os.environ, "COACH_EMBEDDING_BACKEND": "fake", "HF_HUB_OFFLINE": "1"}
+        env = {**os.environ, "COACH_EMBEDDING_BACKEND": self.embeddings, "HF_HUB_OFFLINE": "1"}
+        if self.index_dir is not None:
+            env["COACH_INDEX_DIR"] = str(self.index_dir)
+        if self.knowledge_dir is not None:
+            env["COACH_KNOWLEDGE_DIR"] = str(self.knowledge_dir)
         cmd = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(self.port),
                "--data-dir", str(self.data_dir), "--log-level", "warning"]  # fmt: skip
         self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE)
@@ -86,16 +100,7 @@ class Server:
             return json.loads(r.read())
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """One `coach serve` shared by a test module."""
-    srv = Server(tmp_path_factory.mktemp("serve"))
-    srv.start()
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_server() -> Iterator[type[Server]]:
     """The Server class, for tests that stop and restart their own."""
     yield Server

@@ -181,7 +181,7 @@ def build_index(
     )
     data = IndexData(
         manifest, records, chunk_vectors, make_faiss(chunk_vectors, dim), BM25Index.build([terms(p) for p in passages]),
-        window_records, window_vectors, make_faiss(window_vectors, dim),
+        window_records, window_vectors,
     )
     index_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{index_dir.name}.tmp-", dir=index_dir.parent))

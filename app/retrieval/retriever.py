@@ -24,23 +24,27 @@ Fusion = Literal["rrf", "weighted", "dense", "bm25"]
 RRF_K = 60
 
 
-def _selector(faiss: Any, ids: np.ndarray) -> Any:
+def _selector(ids: np.ndarray) -> Any:
     """FAISS search parameters restricting results to ``ids``."""
-    return faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids.astype(np.int64)))
+    import faiss
+
+    params = faiss.SearchParameters()
+    params.sel = faiss.IDSelectorBatch(ids.astype(np.int64))
+    return params
 
 
 class Retriever:
     """Search over one loaded index."""
 
     def __init__(self, data: IndexData, embeddings: CoachEmbeddings, *, fusion: Fusion = "rrf",
-                 dense_weight: float = 0.6, pool: int = 50) -> None:
+                 dense_weight: float = 0.6, pool: int = 200) -> None:
         self.data = data
         self.embeddings = embeddings
         self.fusion: Fusion = fusion
         self.dense_weight = dense_weight
         self.pool = pool
         self._sections = np.array([c.get("section") or "" for c in data.chunks], dtype=object)
-        self._owner = data.window_owner
+        self._bounds = data.window_bounds()
 
     @classmethod
     def open(cls, index_dir: Path | str, embeddings: CoachEmbeddings, **options: Any) -> Retriever:
@@ -58,8 +62,7 @@ class Retriever:
         dim = embeddings.dimension
         vectors = np.zeros((0, dim), dtype=np.float32)
         manifest = Manifest(backend=embeddings.backend, model=embeddings.model_name, dimension=dim)
-        data = IndexData(manifest, [], vectors, make_faiss(vectors, dim), BM25Index.build([]), [], vectors,
-                         make_faiss(vectors, dim))
+        data = IndexData(manifest, [], vectors, make_faiss(vectors, dim), BM25Index.build([]), [], vectors)
         return cls(data, embeddings)
 
     def __len__(self) -> int:
@@ -70,29 +73,30 @@ class Retriever:
             return None
         return np.flatnonzero(np.isin(self._sections, list(sections)))
 
-    def _dense(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """Top chunks by cosine: the best of the chunk's own vector and its sentence windows."""
-        import faiss
+    def _dense(self, query: str, n: int, allowed: np.ndarray | None,
+               extra: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Top chunks by cosine: the best of the chunk's own vector and its sentence windows.
 
+        FAISS finds the ``n`` nearest chunks; those and the ``extra`` candidates
+        (BM25's best) are then rescored against their windows, which is where
+        a small model finds the one sentence that answers the question.
+        """
         vector = self.embeddings.embed_array([fold(query)], "query")
-        best: dict[int, float] = {}
-        chunk_params = window_params = None
-        if allowed is not None:
-            windows = np.flatnonzero(np.isin(self._owner, allowed))
-            chunk_params = _selector(faiss, allowed)
-            window_params = _selector(faiss, windows)
-        scores, ids = self.data.faiss_index.search(vector, n, params=chunk_params)
-        for i, s in zip(ids[0], scores[0], strict=True):
-            if i >= 0:
-                best[int(i)] = float(s)
-        if self.data.window_index.ntotal:
-            scores, ids = self.data.window_index.search(vector, min(3 * n, self.data.window_index.ntotal),
-                                                        params=window_params)
-            for w, s in zip(ids[0], scores[0], strict=True):
-                if w >= 0:
-                    c = int(self._owner[w])
-                    best[c] = max(best.get(c, -1.0), float(s))
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])[:n]
+        params = _selector(allowed) if allowed is not None else None
+        scores, ids = self.data.faiss_index.search(vector, n, params=params)
+        best = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
+        candidates = np.union1d(np.array(list(best), dtype=np.int64), extra.astype(np.int64))
+        if len(candidates):
+            rows = np.concatenate([np.arange(self._bounds[c], self._bounds[c + 1]) for c in candidates])
+            if len(rows):
+                window_scores = np.asarray(self.data.window_vectors[rows]) @ vector[0]
+                owners = np.repeat(candidates, self._bounds[candidates + 1] - self._bounds[candidates])
+                chunk_scores = np.asarray(self.data.vectors[candidates]) @ vector[0]
+                top = dict(zip(candidates.tolist(), chunk_scores.tolist(), strict=True))
+                for c, s in zip(owners.tolist(), window_scores.tolist(), strict=True):
+                    top[c] = max(top[c], s)
+                best = top
+        ranked = sorted(best.items(), key=lambda kv: -kv[1])
         return np.array([i for i, _ in ranked], dtype=np.int64), np.array([s for _, s in ranked], dtype=np.float32)
 
     def _bm25(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
@@ -115,8 +119,8 @@ class Retriever:
             return []
         n = min(size, max(self.pool, 4 * k))
         empty = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32))
-        dense = self._dense(query, n, allowed) if self.fusion != "bm25" else empty
         lexical = self._bm25(query, n, allowed) if self.fusion != "dense" else empty
+        dense = self._dense(query, n, allowed, lexical[0]) if self.fusion != "bm25" else empty
         if self.fusion in ("dense", "bm25"):
             ids, scores = dense if self.fusion == "dense" else lexical
             return [(int(i), float(s)) for i, s in zip(ids[:k], scores[:k], strict=True)]

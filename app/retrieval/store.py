@@ -6,8 +6,8 @@ Layout (all in one directory, replaced as a whole on every ingest)::
     chunks.jsonl      one chunk per line: text, source, title, section, offsets, cache key
     vectors.npy       normalised passage vectors (also the embedding cache)
     faiss.index       inner-product FAISS index over the same vectors
-    windows.jsonl     short sentence windows of each chunk: owner chunk, cache key
-    window_vectors.npy, faiss_windows.index   their vectors and FAISS index
+    windows.jsonl     short sentence windows of each chunk (in chunk order): owner chunk, cache key
+    window_vectors.npy  their vectors, used to rescore candidate chunks (memory-mapped)
     bm25.npz          BM25 weights; bm25_vocab.json its vocabulary
 """
 
@@ -29,7 +29,6 @@ VECTORS_NAME = "vectors.npy"
 FAISS_NAME = "faiss.index"
 WINDOWS_NAME = "windows.jsonl"
 WINDOW_VECTORS_NAME = "window_vectors.npy"
-WINDOW_FAISS_NAME = "faiss_windows.index"
 
 
 @dataclass
@@ -43,12 +42,11 @@ class IndexData:
     bm25: BM25Index
     windows: list[dict[str, Any]]
     window_vectors: np.ndarray
-    window_index: Any
 
-    @property
-    def window_owner(self) -> np.ndarray:
-        """Chunk number of each window."""
-        return np.array([w["chunk"] for w in self.windows], dtype=np.int64)
+    def window_bounds(self) -> np.ndarray:
+        """``bounds[i]:bounds[i+1]`` are chunk ``i``'s rows in ``window_vectors``."""
+        owner = np.array([w["chunk"] for w in self.windows], dtype=np.int64)
+        return np.searchsorted(owner, np.arange(len(self.chunks) + 1), side="left")
 
 
 def make_faiss(vectors: np.ndarray, dimension: int) -> Any:
@@ -74,7 +72,6 @@ def write_index(directory: Path, data: IndexData) -> None:
         for window in data.windows:
             fh.write(json.dumps(window, ensure_ascii=False) + "\n")
     np.save(directory / WINDOW_VECTORS_NAME, data.window_vectors.astype(np.float32))
-    faiss.write_index(data.window_index, str(directory / WINDOW_FAISS_NAME))
     data.bm25.save(directory)
     data.manifest.save(directory)  # last: a directory without it is not an index
 
@@ -87,13 +84,12 @@ def read_index(directory: Path) -> IndexData:
     try:
         with (directory / CHUNKS_NAME).open(encoding="utf-8") as fh:
             chunks = [json.loads(line) for line in fh if line.strip()]
-        vectors = np.load(directory / VECTORS_NAME, allow_pickle=False)
+        vectors = np.load(directory / VECTORS_NAME, allow_pickle=False, mmap_mode="r")
         faiss_index = faiss.read_index(str(directory / FAISS_NAME))
         bm25 = BM25Index.load(directory)
         with (directory / WINDOWS_NAME).open(encoding="utf-8") as fh:
             windows = [json.loads(line) for line in fh if line.strip()]
-        window_vectors = np.load(directory / WINDOW_VECTORS_NAME, allow_pickle=False)
-        window_index = faiss.read_index(str(directory / WINDOW_FAISS_NAME))
+        window_vectors = np.load(directory / WINDOW_VECTORS_NAME, allow_pickle=False, mmap_mode="r")
     except Exception as exc:  # json, numpy, faiss and scipy all raise their own types
         raise IndexCorruptError(directory, f"cannot read index files ({type(exc).__name__}: {exc}) (索引已损坏)") from exc
     n = len(chunks)
@@ -104,9 +100,9 @@ def read_index(directory: Path) -> IndexData:
         and faiss_index.d == manifest.dimension
         and bm25.weights.shape[0] == n
         and window_vectors.shape == (len(windows), manifest.dimension)
-        and window_index.ntotal == len(windows)
         and all(0 <= w.get("chunk", -1) < n for w in windows)
+        and all(a["chunk"] <= b["chunk"] for a, b in zip(windows, windows[1:], strict=False))
     )
     if not consistent:
         raise IndexCorruptError(directory, "index files disagree with each other (索引已损坏)")
-    return IndexData(manifest, chunks, vectors, faiss_index, bm25, windows, window_vectors, window_index)
+    return IndexData(manifest, chunks, vectors, faiss_index, bm25, windows, window_vectors)

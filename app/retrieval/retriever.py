@@ -28,9 +28,9 @@ def _selector(ids: np.ndarray) -> Any:
     """FAISS search parameters restricting results to ``ids``."""
     import faiss
 
-    params = faiss.SearchParameters()
-    params.sel = faiss.IDSelectorBatch(ids.astype(np.int64))
-    return params
+    # The keyword form makes faiss keep a reference to the selector (assigning
+    # ``params.sel`` afterwards would let Python free it under FAISS's feet).
+    return faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids.astype(np.int64)))  # type: ignore[call-arg]
 
 
 class Retriever:

@@ -1,9 +1,173 @@
-"""`coach score` (placeholder until its issue lands)."""
+"""`coach score`: score one rep reply, or a JSON-lines batch (GUIDE §3 contract).
+
+Single mode prints the public score JSON (``--json``) or a readable card.
+Exit codes: 0 scored; 2 bad input (empty or too long reply, unknown
+scenario, missing option).  Batch mode (``--jsonl -``) prints exactly one
+line per input line, in order: the score JSON, or ``{"error": ..., "code":
+...}`` for a line that cannot be scored; the exit status is 1 when any line
+failed, 0 otherwise.
+"""
 
 from __future__ import annotations
 
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, TextIO
+
 import typer
+
+from app.cli.common import fail, print_json, settings_from_cli
+
+if TYPE_CHECKING:
+    from app.domain import ScoreResult
+
+BATCH = 64
+
+
+def render_score(result: ScoreResult, *, console: Any = None) -> None:
+    """A readable card: score chip, criteria table, feedback, better reply, citations."""
+    from rich.console import Console
+    from rich.panel import Panel
+    from rich.table import Table
+
+    from app.coach.messages import NAMES, lang_key
+
+    console = console or Console()
+    key = lang_key(result.language)
+    colour = {1: "red", 2: "dark_orange", 3: "yellow", 4: "green", 5: "bright_green"}[result.band]
+    label = ("得分", "档", "评分项", "分数", "说明", "反馈", "更好的回复", "参考资料") if key == "zh" else (
+        "Score", "band", "Criterion", "Score", "Comment", "Feedback", "Better reply", "Sources")
+    console.print(f"[bold {colour}]{label[0]} {result.score}[/] · {label[1]} {result.band}/5")
+    table = Table(show_header=True, header_style="bold")
+    table.add_column(label[2])
+    table.add_column(label[3], justify="right")
+    table.add_column(label[4])
+    for c in result.criteria:
+        table.add_row(NAMES[key].get(c.id, c.id), str(c.score), c.comment)
+    console.print(table)
+    console.print(Panel(result.feedback, title=label[5]))
+    console.print(Panel(result.better_reply, title=label[6], border_style="green"))
+    for cite in result.citations:
+        console.print(f"[dim]· {cite.source}[/] {cite.text[:120]}")
+
+
+def _read_lines(path: Path) -> Iterator[str]:
+    stream: TextIO = sys.stdin if str(path) == "-" else path.open(encoding="utf-8")
+    try:
+        yield from stream
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+
+
+def _item(line: str) -> dict[str, Any]:
+    data = json.loads(line)
+    if not isinstance(data, dict):
+        raise ValueError("each line must be a JSON object")
+    for field in ("scenario", "reply"):
+        if not isinstance(data.get(field), str):
+            raise ValueError(f"missing or non-string field '{field}'")
+    if not isinstance(data.get("customer", ""), str):
+        raise ValueError("field 'customer' must be a string")
+    return data
+
+
+def _error(exc: Exception) -> dict[str, str]:
+    from app.coach.errors import EmptyReplyError, ReplyTooLongError
+    from app.scenarios.loader import UnknownScenarioError
+
+    code = {EmptyReplyError: "empty_reply", ReplyTooLongError: "reply_too_long",
+            UnknownScenarioError: "unknown_scenario"}.get(type(exc), "bad_line")
+    return {"error": str(exc), "code": code}
+
+
+def _run_batch(scorer: Any, path: Path) -> int:
+    failed = 0
+    chunk: list[str] = []
+
+    def flush() -> None:
+        nonlocal failed
+        parsed: list[dict[str, Any] | Exception] = []
+        for line in chunk:
+            try:
+                parsed.append(_item(line))
+            except (ValueError, json.JSONDecodeError) as exc:
+                parsed.append(exc)
+        results = _score_each(scorer, [p for p in parsed if isinstance(p, dict)])
+        chunk.clear()
+        it = iter(results)
+        for p in parsed:
+            out = _error(p) if isinstance(p, Exception) else next(it)
+            if isinstance(out, Exception):
+                out = _error(out)
+            if "error" in out:
+                failed += 1
+            print(json.dumps(out, ensure_ascii=False), flush=False)
+        sys.stdout.flush()
+
+    for line in _read_lines(path):
+        if not line.strip():
+            continue
+        chunk.append(line)
+        if len(chunk) >= BATCH:
+            flush()
+    if chunk:
+        flush()
+    return 1 if failed else 0
+
+
+def _score_each(scorer: Any, items: list[dict[str, Any]]) -> list[Any]:
+    """Scores (public JSON) or exceptions, one per item; batch-embeds first for throughput."""
+    from app.coach.errors import EmptyReplyError, ReplyTooLongError
+    from app.scenarios.loader import UnknownScenarioError
+
+    scorer.prefetch([t for i in items for t in (i["reply"], i.get("customer", "")) if t.strip()])
+    out: list[Any] = []
+    for i in items:
+        try:
+            r = scorer.score(i["scenario"], i.get("customer", ""), i["reply"], lang=i.get("lang"))
+            out.append(r.public())
+        except (EmptyReplyError, ReplyTooLongError, UnknownScenarioError) as exc:
+            out.append(exc)
+    return out
+
+
+def score(
+    scenario: Annotated[str | None, typer.Option("--scenario", help="Scenario id, e.g. price-objection.")] = None,
+    customer: Annotated[str, typer.Option("--customer", help="The customer's line being answered.")] = "",
+    reply: Annotated[str | None, typer.Option("--reply", help="The rep's reply to score.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the score as JSON.")] = False,
+    jsonl: Annotated[
+        Path | None, typer.Option("--jsonl", help="Batch: a JSON-lines file ('-' for stdin) of {scenario, customer, reply}.")
+    ] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help="Feedback language zh|en (default: the reply's).")] = None,
+) -> None:
+    """Score a rep reply against a scenario (给销售回复打分). Exit 2 on an empty reply or unknown scenario."""
+    from app.coach.errors import EmptyReplyError, ReplyTooLongError
+    from app.scenarios.loader import UnknownScenarioError
+    from app.services.container import Services
+
+    services = Services(settings_from_cli())
+    if jsonl is not None:
+        raise typer.Exit(_run_batch(services.scorer, jsonl))
+    if scenario is None or reply is None:
+        fail("give --scenario and --reply (or --jsonl FILE)", 2)
+    try:
+        result = services.scorer.score(scenario, customer, reply, lang=lang)
+    except EmptyReplyError:
+        fail("the reply is empty; there is nothing to score", 2)
+    except ReplyTooLongError as exc:
+        fail(str(exc), 2)
+    except UnknownScenarioError as exc:
+        fail(f"{exc}; see `coach scenarios` for the ids", 2)
+    if json_output:
+        print_json(result.public())
+    else:
+        render_score(result)
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the CLI."""
+    app.command("score")(score)

@@ -15,9 +15,9 @@ import re
 import zlib
 from functools import lru_cache
 
-from app.coach.detectors import Analysis, analyse
+from app.coach.detectors import Analysis, analyse, tokens
 from app.scenarios.schema import Motive, Scenario
-from app.text.fold import detect_language, fold, tokenize
+from app.text.fold import detect_language, fold
 
 _SENT = re.compile(r"[^。！？!?；;\n]+[。！？!?；;]?")
 _BAD = {"concede", "attack_rival", "blind_promise", "off_topic"}
@@ -83,7 +83,7 @@ def _exemplar_sentences(scenario_id: str, texts: tuple[str, ...]) -> list[tuple[
     for text in texts:
         for sent in _SENT.findall(text):
             sent = sent.strip()
-            if len(sent) < 6:
+            if len(sent) < 10 or sent.startswith(("是", "还是", "或者", "and ", "or ")):
                 continue
             moves = frozenset(analyse(sent).moves)
             if moves & _BAD or not moves:
@@ -96,10 +96,17 @@ def _pick(options: list[str], seed: str) -> str:
     return options[zlib.crc32(seed.encode("utf-8")) % len(options)]
 
 
+_FILLER = re.compile(r"^(?:说实话|说白了|老实说|其实|哎呀|嗯|好吧|行|那个|我就直说吧|honestly|look|well|ok)\W*$", re.I)
+
+
 def _phrase(customer: str) -> str:
-    """The customer's first clause, to quote back."""
-    first = re.split(r"[，,。！？!?；;]", customer.strip())[0].strip()
-    return first if len(first) <= 24 else first[:24] + "…"
+    """The customer's most telling clause (the longest that is not a filler), to quote back."""
+    clauses = [c.strip() for c in re.split(r"[，,。！？!?；;…]", customer.strip()) if c.strip()]
+    clauses = [c for c in clauses if not _FILLER.match(c)] or clauses
+    if not clauses:
+        return ""
+    best = max(clauses, key=len)
+    return best if len(best) <= 24 else best[:24] + "…"
 
 
 def _ack(customer: str, key: str) -> str:
@@ -118,7 +125,7 @@ def _from_exemplars(
     for sent, lang, moves in _exemplar_sentences(scenario.id, texts):
         if (lang == "en") != (key == "en") or not moves & wanted or sent in used:
             continue
-        overlap = len(words & set(tokenize(sent)))
+        overlap = len(words & set(tokens(sent)))
         if best is None or overlap > best[0]:
             best = (overlap, sent)
     return best[1] if best else None
@@ -134,9 +141,9 @@ def compose_better_reply(
 ) -> str:
     """An improved reply answering ``customer``, strongest where the rep's reply was weakest."""
     key = "en" if lang == "en" else "zh"
-    words = {t for t in tokenize(customer) if len(t) >= 2}
+    words = {t for t in tokens(customer) if len(t) >= 2}
     if motive is not None:
-        words |= {t for t in tokenize(motive.remedy.get(key)) if len(t) >= 2}
+        words |= {t for t in tokens(motive.remedy.get(key)) if len(t) >= 2}
     needs = {_NEED[c] for c in weak if c in _NEED}
     if analysis.blind_promise or analysis.defer:
         needs.add("defer")

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from app.coach import lexicon as lx
-from app.text.fold import detect_language, fold
+from app.text.fold import detect_language, fold, tokenize
 
 _SENTENCE = re.compile(r"[^。!?;\n]+[。!?;\n]*")
 _CLAUSE = re.compile(r"[^。!?;\n,、:]+[。!?;\n,、:]*")
@@ -72,12 +73,20 @@ class Analysis:
     moves: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=8192)
+def tokens(text: str) -> tuple[str, ...]:
+    """jieba tokens of the folded text, cached: exemplars, motives and customer lines recur."""
+    return tuple(tokenize(text))
+
+
 def text_length(folded: str) -> int:
     """Han characters plus Latin words and numbers: a length that means the same in zh and en."""
     return len(_HAN_OR_WORD.findall(folded))
 
 
 def _negated(clause: str, start: int, width: int = 6) -> bool:
+    if clause[start : start + 1].isascii():  # English negation sits further away ("rather than give a …")
+        width *= 3
     window = clause[max(0, start - width) : start]
     return bool(lx.NEGATION.search(window))
 

@@ -20,10 +20,11 @@ import re
 from dataclasses import dataclass, field
 
 from app.coach import lexicon as lx
-from app.text.fold import fold, tokenize
+from app.coach.detectors import tokens
+from app.text.fold import fold
 
 _SEGMENT = re.compile(r"[\s,、;/|·]+")
-_SENTENCE = re.compile(r"[^。!?;\n]+[。!?;\n]*")
+_SENTENCE = re.compile(r"[^。！？!?；;\n]+[。！？!?；;\n]*")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 _CONTENT = re.compile(r"[\u4e00-\u9fff]|[a-z0-9]{2,}")
 
@@ -89,8 +90,8 @@ def echo_ratio(reply: str, customer: str) -> float:
     """Share of the reply's content tokens that are the customer's own tokens."""
     if not customer.strip():
         return 0.0
-    cust = {t for t in tokenize(customer) if _CONTENT.search(t)}
-    toks = [t for t in tokenize(reply) if _CONTENT.search(t)]
+    cust = {t for t in tokens(customer) if _CONTENT.search(t)}
+    toks = [t for t in tokens(reply) if _CONTENT.search(t)]
     if not toks or not cust:
         return 0.0
     return sum(t in cust for t in toks) / len(toks)

@@ -22,7 +22,7 @@ NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万半几]+)"
 
 #: Negation shortly before a cue ("不降价", "而不是打折", "rather than a discount").
 NEGATION = _rx(
-    r"不|没|无|非|别|勿|未|而不是|并不是|不是靠|与其|比起|光说|空口|嘴上|rather than|instead of|\bnot\b|\bno\b|n't|\bnever\b|without"
+    r"不|没|无|非|别|勿|未|而不是|并不是|不是靠|与其|比起|光说|空口|嘴上|rather than|\bthan\b|instead of|\bnot\b|\bno\b|n't|\bnever\b|without"
 )
 
 QUESTION_WORD = _rx(

@@ -26,7 +26,7 @@ import numpy as np
 from app.coach import criteria as crit
 from app.coach.better_reply import compose_better_reply
 from app.coach.calibration import Calibration
-from app.coach.detectors import Analysis, analyse, derive_moves
+from app.coach.detectors import Analysis, analyse, derive_moves, tokens
 from app.coach.errors import EmptyReplyError, ReplyTooLongError
 from app.coach.feedback import CitationFinder, compose_feedback
 from app.coach.gaming import GamingReport, detect_gaming
@@ -34,7 +34,7 @@ from app.coach.semantic import ExemplarBank, SemanticFeatures, embed
 from app.domain import CRITERIA, CriterionScore, ScoreResult
 from app.scenarios.loader import ScenarioRegistry
 from app.scenarios.schema import Motive, Scenario
-from app.text.fold import detect_language, tokenize
+from app.text.fold import detect_language
 
 _STOP = frozenset(["我", "您", "你", "我们", "你们", "他们", "这", "那", "这个", "那个", "就", "也", "都", "了", "的", "是", "吗", "呢", "吧", "啊", "太", "很", "还", "说", "把", "跟", "和"])
 
@@ -99,7 +99,7 @@ class ReplyScorer:
         """
         self._validate(reply)
         scenario = self.registry.get(scenario_id)
-        self._prefetch([reply, customer])
+        self.prefetch([t for t in (reply, customer) if t.strip()])
         bd = self.breakdown(scenario, customer, reply)
         return self._result(bd, customer, reply, lang or detect_language(reply), persona_context or {})
 
@@ -107,7 +107,7 @@ class ReplyScorer:
         """Score many ``{"scenario","customer","reply"[,"lang"]}`` items, embedding them in one batch."""
         todo = list(items)
         texts = [str(i.get(k, "")) for i in todo for k in ("reply", "customer") if str(i.get(k, "")).strip()]
-        self._prefetch(texts)
+        self.prefetch(texts)
         return [
             self.score(str(i["scenario"]), str(i.get("customer", "")), str(i["reply"]), lang=i.get("lang"))
             for i in todo
@@ -121,7 +121,8 @@ class ReplyScorer:
         if len(reply) > self.max_chars:
             raise ReplyTooLongError(len(reply), self.max_chars)
 
-    def _prefetch(self, texts: list[str]) -> None:
+    def prefetch(self, texts: list[str]) -> None:
+        """Embed ``texts`` in one batch ahead of scoring (batch throughput)."""
         missing = [t for t in dict.fromkeys(texts) if self._key(t) not in self._vec_cache]
         if missing:
             for text, vec in zip(missing, embed(self.embeddings, missing), strict=True):
@@ -139,7 +140,7 @@ class ReplyScorer:
     def _vec(self, text: str) -> np.ndarray:
         key = self._key(text)
         if key not in self._vec_cache:
-            self._prefetch([text])
+            self.prefetch([text])
         return self._vec_cache[key]
 
     def breakdown(self, scenario: Scenario, customer: str, reply: str, *, exclude: str | None = None) -> Breakdown:
@@ -232,10 +233,10 @@ def _comment(lang: str, code: str) -> str:
 
 def _overlap(customer: str, reply: str) -> float:
     """Share of the customer's content words the reply picks up (a lexical relevance cue)."""
-    cust = {t for t in tokenize(customer) if len(t) >= 2 and t not in _STOP}
+    cust = {t for t in tokens(customer) if len(t) >= 2 and t not in _STOP}
     if not cust:
         return 0.0
-    rep = set(tokenize(reply))
+    rep = set(tokens(reply))
     return len(cust & rep) / len(cust)
 
 
@@ -251,5 +252,5 @@ def _motive(scenario: Scenario, motive_id: object, customer: str) -> Motive:
     for m in motives:
         if m.id == motive_id:
             return m
-    words = set(tokenize(customer))
-    return max(motives, key=lambda m: (len(words & set(tokenize(" ".join(m.reveal)))), m.weight))
+    words = set(tokens(customer))
+    return max(motives, key=lambda m: (len(words & set(tokens(" ".join(m.reveal)))), m.weight))

@@ -1,0 +1,121 @@
+"""The role-play engine: a simulated customer that reacts to what the rep does.
+
+A session is the scenario + a seeded persona instance (the hidden motive) +
+the customer's state.  Each rep reply is scored, its moves are read from the
+score, and the scenario's transitions decide the next state by the move
+priority (attack_rival > blind_promise > off_topic > concede > close >
+defer_honestly > probe > quantify > value > empathise > default).  The
+customer's line is a variant of the new state not yet said in this session;
+in a ``reveal_motive`` state the session's motive is voiced.  Everything
+random is drawn from ``Random(f"{seed}:{turn}:…")``, so the same seed and
+the same replies replay the same conversation.
+"""
+
+from __future__ import annotations
+
+import random
+import secrets
+from typing import Any
+
+from app.coach.detectors import MOVE_PRIORITY
+from app.coach.errors import SessionDoneError
+from app.coach.scorecard import build_scorecard
+from app.domain import RoleplaySession, Scorecard, Turn, TurnResult
+from app.scenarios.loader import ScenarioRegistry
+from app.scenarios.schema import Scenario
+from app.text.fold import detect_language
+
+
+def choose_transition(moves: list[str], transitions: dict[str, str]) -> tuple[str, str]:
+    """(transition key, target state) for the detected ``moves`` by the engine's priority."""
+    present = set(moves)
+    for move in MOVE_PRIORITY:
+        if move in present and move in transitions:
+            return move, transitions[move]
+    return "default", transitions["default"]
+
+
+def _pick(rng: random.Random, options: list[str], used: list[str]) -> str:
+    """A variant not said yet in this session; when all were said, any but the last one."""
+    fresh = [o for o in options if o not in used]
+    if not fresh:
+        fresh = [o for o in options if not used or o != used[-1]] or list(options)
+    return rng.choice(fresh)
+
+
+class RoleplayService:
+    """Starts sessions, plays rep replies, and sums sessions up; stateless between calls."""
+
+    def __init__(self, registry: ScenarioRegistry, scorer: Any) -> None:
+        self.registry = registry
+        self.scorer = scorer
+
+    def start(self, scenario_id: str, seed: int | None = None, lang: str = "zh") -> RoleplaySession:
+        """A new session whose first transcript line is the customer's opening."""
+        scenario = self.registry.get(scenario_id)
+        seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        rng = random.Random(f"{seed}:start")
+        motives = scenario.persona.motives
+        motive = rng.choices(motives, weights=[m.weight for m in motives], k=1)[0]
+        opening = rng.choice(list(scenario.openings))
+        return RoleplaySession(
+            scenario_id=scenario.id,
+            seed=seed,
+            motive_id=motive.id,
+            state_id=scenario.initial_state,
+            used_lines=[opening],
+            transcript=[Turn(role="customer", text=opening, state=scenario.initial_state)],
+            language="en" if lang == "en" else "zh",
+        )
+
+    def reply(self, session: RoleplaySession, text: str) -> TurnResult:
+        """Play one rep reply; returns a new session (the given one is not changed)."""
+        if session.done:
+            raise SessionDoneError(session.outcome)
+        scenario = self.registry.get(session.scenario_id)
+        customer = next((t.text for t in reversed(session.transcript) if t.role == "customer"), "")
+        lang = "en" if session.language == "en" or detect_language(text) == "en" else "zh"
+        score = self.scorer.score(
+            scenario.id, customer, text, lang=lang,
+            persona_context={"motive_id": session.motive_id, "state_id": session.state_id},
+        )
+        state = scenario.state(session.state_id)
+        _, target_id = choose_transition(score.moves, {str(k): v for k, v in state.transitions.items()})
+        target = scenario.state(target_id)
+        turn = session.turn + 1
+        rng = random.Random(f"{session.seed}:{turn}:{target_id}")
+        used = list(session.used_lines)
+        outcome: str | None = None
+        if target.ending is not None:
+            outcome = target.ending
+            line = _pick(rng, list(target.lines), used)
+        elif turn >= scenario.turn_limit:
+            outcome = "turn_limit"
+            line = _pick(rng, list(scenario.turn_limit_lines), used)
+        else:
+            line = self._line(scenario, target_id, session.motive_id, rng, used)
+        used.append(line)
+        new = session.model_copy(deep=True)
+        new.turn = turn
+        new.state_id = target_id
+        new.used_lines = used
+        new.transcript.append(Turn(role="rep", text=text, score=score))
+        new.transcript.append(Turn(role="customer", text=line, state=target_id))
+        new.done = outcome is not None
+        new.outcome = outcome  # type: ignore[assignment]
+        return TurnResult(customer=line, score=score, done=new.done, outcome=outcome, session=new)
+
+    @staticmethod
+    def _line(scenario: Scenario, state_id: str, motive_id: str, rng: random.Random, used: list[str]) -> str:
+        state = scenario.state(state_id)
+        line = _pick(rng, list(state.lines), used)
+        if state.reveal_motive:
+            motive = next((m for m in scenario.persona.motives if m.id == motive_id), scenario.persona.motives[0])
+            reveal = _pick(rng, list(motive.reveal), used)
+            used.append(reveal)
+            line = f"{line}{reveal}"
+        return line
+
+    def scorecard(self, session: RoleplaySession) -> Scorecard:
+        """The end-of-session summary (also works on an unfinished session)."""
+        return build_scorecard(self.registry, session)

@@ -76,9 +76,10 @@ def page(browser: Any) -> Iterator[Any]:
     ctx.close()
 
 
-def shot(page: Any, name: str) -> None:
+def shot(page: Any, name: str, full: bool = True) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.evaluate("window.scrollTo(0, 0)")  # keeps the sticky top bar at the top of a full-page shot
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full)
 
 
 def send(page: Any, text: str, n: int) -> None:
@@ -127,7 +128,6 @@ def test_rep_practises_and_trainer_reviews(server: Server, page: Any) -> None:
     page.goto(server.url + "/history")
     page.wait_for_function("() => window.Chart && Chart.getChart('progress')")
     assert session_id in page.content()
-    shot(page, "05-history")
 
     # The trainer reviews it beside the coach's scores.
     page.goto(server.url + "/trainer/reviews")
@@ -188,7 +188,7 @@ def test_mobile_layout_and_english(server: Server, browser: Any) -> None:
     page.goto(server.url + "/?lang=en")
     assert page.locator("html").get_attribute("lang") == "en"
     assert "Pick a scenario" in page.locator("h1").inner_text()
-    shot(page, "12-picker-english")
+    shot(page, "12-picker-english", full=False)
     page.goto(server.url + "/?lang=zh")
     ctx.close()
 
@@ -210,6 +210,18 @@ def test_rep_script_is_shown_as_text(server: Server, page: Any) -> None:
         if "/sessions/" in path or "/trainer/reviews/" in path:
             assert evil in page.locator(".msg-rep .bubble").all_inner_texts(), path
     assert dialogs == []
+
+
+def test_history_shows_progress_over_sessions(server: Server, page: Any) -> None:
+    """Runs after the other tests of the module, so the rep has several sessions."""
+    mine = server.api("GET", "/api/v1/sessions")
+    assert len(mine) >= 3
+    page.goto(server.url + "/history")
+    page.wait_for_function("() => window.Chart && Chart.getChart('progress')")
+    assert page.locator("table.list tbody tr").count() == len(mine)
+    points = page.evaluate("Chart.getChart('progress').data.labels.length")
+    assert points == sum(1 for s in mine if s["replies"])
+    shot(page, "05-history")
 
 
 def test_session_survives_a_restart(

@@ -19,8 +19,8 @@
     },
     progress: function (c, d) {
       const sets = Object.keys(d.criteria).filter(function (k) { return d.criteria[k].some(function (v) { return v !== null; }); })
-        .map(function (k, i) { return { label: d.names[k] || k, data: d.criteria[k], borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length], spanGaps: true, tension: .25 }; });
-      sets.unshift({ label: d.average_name, data: d.average, borderColor: "#111827", backgroundColor: "#111827", borderWidth: 3, tension: .25 });
+        .map(function (k, i) { return { label: d.names[k] || k, data: d.criteria[k], borderColor: COLORS[i % COLORS.length], backgroundColor: COLORS[i % COLORS.length], spanGaps: true, cubicInterpolationMode: "monotone" }; });
+      sets.unshift({ label: d.average_name, data: d.average, borderColor: "#111827", backgroundColor: "#111827", borderWidth: 3, cubicInterpolationMode: "monotone" });
       return new Chart(c, { type: "line", data: { labels: d.labels, datasets: sets }, options: { scales: { y: { min: 0, max: 100 } }, plugins: { legend: { position: "bottom" } } } });
     },
     bars: function (c, d) {
@@ -34,7 +34,7 @@
     trend: function (c, d) {
       return new Chart(c, {
         type: "line",
-        data: { labels: d.trend.labels, datasets: [{ label: d.average_name, data: d.trend.average, borderColor: "#2563eb", backgroundColor: "rgba(37,99,235,.15)", fill: true, tension: .25 }] },
+        data: { labels: d.trend.labels, datasets: [{ label: d.average_name, data: d.trend.average, borderColor: "#2563eb", backgroundColor: "rgba(37,99,235,.15)", fill: true, cubicInterpolationMode: "monotone" }] },
         options: { plugins: { legend: { display: false } }, scales: { y: { min: 0, max: 100 } } },
       });
     },

@@ -24,7 +24,7 @@ import numpy as np
 from app.knowledge.chunking import Chunk, chunk_document, sentence_windows
 from app.knowledge.documents import load_document
 from app.knowledge.loaders import SUPPORTED_SUFFIXES
-from app.retrieval.bm25 import BM25Index, terms
+from app.retrieval.bm25 import Analyzer, BM25Index
 from app.retrieval.embeddings import CoachEmbeddings
 from app.retrieval.errors import CoachIndexError, IngestError
 from app.retrieval.manifest import MANIFEST_NAME, Manifest, file_sha256
@@ -86,8 +86,13 @@ def collect_inputs(paths: Iterable[Path]) -> list[InputFile]:
 
 def passage_text(chunk: Chunk) -> str:
     """What gets embedded and BM25-indexed: title, heading and text, folded."""
-    title = "" if chunk.title == Path(chunk.source).stem else chunk.title  # a file name says nothing
-    parts = [p for p in (title, chunk.heading if chunk.heading != chunk.title else "", chunk.text) if p]
+    return passage_of(chunk.source, chunk.title, chunk.heading, chunk.text)
+
+
+def passage_of(source: str, title: str | None, heading: str | None, text: str) -> str:
+    """:func:`passage_text` from a stored chunk record's fields."""
+    title = "" if not title or title == Path(source).stem else title  # a file name says nothing
+    parts = [p for p in (title, heading if heading != title else "", text) if p]
     return fold("\n".join(parts))
 
 
@@ -147,6 +152,7 @@ def build_index(
     *,
     progress: Progress | None = None,
     allow_empty: bool = False,
+    analyzer: Analyzer = "bigram",
 ) -> BuildReport:
     """Load, clean, chunk, embed and write an index to ``index_dir`` atomically."""
     index_dir = Path(index_dir)
@@ -178,9 +184,10 @@ def build_index(
     manifest = Manifest(
         backend=embeddings.backend, model=embeddings.model_name, dimension=dim, files=hashes,
         chunk_count=len(chunks), chunking={"size": CHUNK_SIZE, "overlap": CHUNK_OVERLAP, "window": WINDOW_CHARS},
+        bm25=analyzer,
     )
     data = IndexData(
-        manifest, records, chunk_vectors, make_faiss(chunk_vectors, dim), BM25Index.build([terms(p) for p in passages]),
+        manifest, records, chunk_vectors, make_faiss(chunk_vectors, dim), BM25Index.from_texts(passages, analyzer),
         window_records, window_vectors,
     )
     index_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -16,7 +16,7 @@ from typing import Any
 from app.retrieval.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 
 #: Bump when the on-disk layout or the chunking changes meaning.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST_NAME = "manifest.json"
 
 
@@ -39,6 +39,7 @@ class Manifest:
     files: dict[str, str] = field(default_factory=dict)  # source -> sha256
     chunk_count: int = 0
     chunking: dict[str, int] = field(default_factory=dict)
+    bm25: str = "bigram"
     format_version: int = FORMAT_VERSION
 
     def save(self, directory: Path) -> None:

@@ -33,6 +33,7 @@ from app.coach.calibration import Calibration  # noqa: E402
 from app.coach.detectors import text_length  # noqa: E402
 from app.coach.scorer import ReplyScorer  # noqa: E402
 from app.config import load_settings  # noqa: E402
+from app.domain import band_for  # noqa: E402
 from app.services.container import Services  # noqa: E402
 from app.text.fold import fold  # noqa: E402
 
@@ -89,7 +90,14 @@ def fit(scorer: ReplyScorer, rows: list[tuple[object, int]]) -> Calibration:
         if best is None or err < best[0]:
             best = (err, cal)
     assert best is not None
-    return best[1]
+    cal = best[1]
+    hits: dict[float, float] = {}
+    for stretch in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6):
+        scorer.calibration = replace(cal, stretch=stretch)
+        hits[stretch] = float(np.mean([band_for(make().score) == grade for make, grade in rows]))  # type: ignore[operator]
+    stretch = max(hits, key=lambda k: (hits[k], -k))
+    print(f"  stretch: exact-band share {', '.join(f'{k}: {v:.3f}' for k, v in hits.items())} -> {stretch}")
+    return replace(cal, stretch=stretch)
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ class Calibration:
     w_band: float = 0.45
     w_margin: float = 4.0
     tau: float = 0.02
+    stretch: float = 1.0
     rel_lo: float = 0.78
     rel_hi: float = 0.88
     offtopic_customer: float = 0.79
@@ -49,7 +50,10 @@ class Calibration:
 
     def grade(self, rules: float, expected_band: float, margin: float) -> float:
         """Continuous grade 1-5 from the rubric-weighted rule score (0-1) and the semantic features."""
-        return self.bias + self.w_rules * rules + self.w_band * expected_band + self.w_margin * margin
+        raw = self.bias + self.w_rules * rules + self.w_band * expected_band + self.w_margin * margin
+        # Least squares pulls predictions towards the middle; stretching around grade 3 keeps the ranking
+        # and puts clear cases back into their band.
+        return 3.0 + self.stretch * (raw - 3.0)
 
     @staticmethod
     def to_score(grade: float) -> int:

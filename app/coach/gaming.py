@@ -102,6 +102,8 @@ def is_playbook(folded: str, length: int) -> bool:
     generic = len(lx.GENERIC_THIRD.findall(folded))
     second = len(lx.SECOND_PERSON.findall(folded))
     listy = len(re.findall(r"(?:^|[\s。;:])(?:[一二三四五六七八九十]、|\d[.、)]|第[一二三四五]|step \d|- )", folded))
+    if len(re.findall(r"(?:客户|顾客|销售|customer|rep|salesperson)\s*(?:\([^)]{0,20}\))?\s*:", folded)) >= 2:
+        return True  # a scripted dialogue pasted from the material
     first = len(lx.FIRST_PERSON.findall(folded))
     if length >= 15 and ((second == 0 and generic >= 2) or (first == 0 and second <= 1 and lx.GENERIC_STRONG.search(folded))):
         return True

@@ -197,11 +197,13 @@ GRADER = _rx(
     r"忽略(?:之前|以上|前面|上面|上述|所有|一切|你的)?(?:的)?(?:所有|全部)?(?:的)?(?:评分)?(?:规则|指令|提示|说明|要求|标准)|"
     r"给(?:我|这条|本条|这个|此)?(?:回复|回答)?(?:打|评|给)?满分|打满分|评为满分|(?:给|打|评)(?:我|这条)?\s*\d{2,3}\s*分|"
     r"满分\s*100|100\s*分(?!钟)|最高分|评分(?:员|者|系统|模型|器)|打分(?:员|者|系统|模型|器)|你是(?:一个)?(?:评分|打分|评委|考官)|"
-    r"系统(?:提示|指令)\s*[:：]|系统\s*[:：]|作为(?:评分|打分)",
+    r"系统(?:提示|指令)\s*[:：]|系统\s*[:：]|作为(?:评分|打分)|(?:打|评|给)(?:个)?高分|评分(?:规则|标准|要求)|打分(?:规则|标准)|"
+    r"(?:这条|本条)(?:回复|回答)(?:应该|应)?(?:得|拿|评)",
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier|your)|disregard (?:all |the )?(?:previous|prior|above|rules|instructions)|"
     r"\bsystem\s*:|\bassistant\s*:|\buser\s*:|<\|[a-z_]+\|>|\[/?(?:system|inst|assistant)\]|<<sys>>|as the grader|you are the grader|"
     r"\b(?:grader|evaluator|scorer)\b|score\s*(?:=|:|of|is)?\s*100|full (?:marks|score)|perfect score|band\s*5|"
-    r"give (?:this|me|it) (?:a )?(?:100|full|perfect|top)|output\s*(?:a )?100|rate (?:this|it) (?:as )?(?:100|5)",
+    r"give (?:this|me|it) (?:a )?(?:100|full|perfect|top)|output\s*(?:a )?100|rate (?:this|it) (?:as )?(?:100|5)|"
+    r"\b10/10\b|\b5/5\b|\b100/100\b|top marks|highest (?:score|grade|band)|maximum score|scoring (?:rules|rubric)",
     r"[\"']?(?:score|band|grade)[\"']?\s*:\s*\d",
 )
 

@@ -101,11 +101,13 @@ def chunk_document(
         ):
             j += 1
         start, end = units[i].start, units[j].end
-        line = next(ln for ln in doc.lines if ln.start <= start < ln.end or start < ln.start)
+        spanned = [ln for ln in doc.lines if start <= ln.start < end or ln.start <= start < ln.end]
+        line = spanned[0]
         heading = line.text if line.is_heading else line.heading
-        chunks.append(
-            Chunk(doc.source, doc.title, heading, line.section, doc.text[start:end], start, end, len(chunks))
-        )
+        if not all(ln.is_heading for ln in spanned):  # a bare heading is no passage
+            chunks.append(
+                Chunk(doc.source, doc.title, heading, line.section, doc.text[start:end], start, end, len(chunks))
+            )
         if j + 1 >= len(units):
             break
         nxt = j + 1

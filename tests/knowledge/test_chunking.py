@@ -64,3 +64,10 @@ def test_sentence_windows_slide_one_sentence_at_a_time() -> None:
     windows = sentence_windows("甲句。乙句很长一点。丙句！丁", max_chars=12)
     assert windows == ["甲句。乙句很长一点。", "乙句很长一点。丙句！丁"]
     assert sentence_windows("一。二。三。四。", max_chars=4) == ["一。二。", "二。三。", "三。四。"]
+
+
+def test_a_heading_with_no_body_is_not_a_chunk() -> None:
+    raw = RawDocument(text="# 手册标题\n\n## 第一节 {#first}\n\n第一节的正文。", markdown=True)
+    chunks = chunk_document(build_document(raw, "book.md"))
+    assert [c.text for c in chunks] == ["第一节\n\n第一节的正文。"]
+    assert chunks[0].section == "first" and chunks[0].title == "手册标题"

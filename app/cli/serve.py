@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
 
@@ -37,8 +37,17 @@ def register(app: typer.Typer) -> None:
         services = Services(settings)
         started = time.perf_counter()
         try:
+            from app.retrieval.embeddings import CoachEmbeddings
+            from app.retrieval.knowledge_index import is_current, knowledge_inputs
+
             print(f"scenarios: {len(services.scenarios)} loaded", file=sys.stderr)
-            print(f"knowledge index: {settings.index_path} (built on first start)", file=sys.stderr)
+            embeddings = cast(CoachEmbeddings, services.embeddings)
+            if not is_current(settings, embeddings, knowledge_inputs(settings)):
+                print(
+                    f"building the knowledge index in {settings.index_path} "
+                    "(first start or playbooks changed; this takes a minute or two)...",
+                    file=sys.stderr,
+                )
             _ = services.retriever
             _ = services.roleplay
         except Exception as exc:  # a broken index or scenario file: one clear line, no traceback

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         version=__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served below from vendored files: the product runs offline
+        redoc_url=None,
         openapi_tags=[
             {"name": "sessions", "description": "Role-play sessions: start, reply, transcript, scorecard."},
             {"name": "scoring", "description": "Scenarios and one-off reply scoring (GUIDE §3)."},
@@ -72,4 +76,16 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     for router in (health.router, sessions.router, catalog.router, trainer.router, pages.router, trainer_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    @app.get("/docs", include_in_schema=False)
+    def swagger_ui() -> HTMLResponse:
+        """Swagger UI from app/web/static/vendor/swagger-ui (no CDN)."""
+        return get_swagger_ui_html(
+            openapi_url=app.openapi_url or "/openapi.json",
+            title=f"{app.title} – docs",
+            swagger_js_url="/static/vendor/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/vendor/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/favicon.svg",
+        )
+
     return app

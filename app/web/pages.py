@@ -26,7 +26,12 @@ def picker(request: Request, services: ServicesDep, repo: RepoDep, user: Current
     assigned = [
         {"a": a, "scenario": scenario_view(services, a.scenario_id, lang)} for a in repo.assignments(user.id)
     ]
-    return render(request, "picker.html", {"cards": cards, "assigned": assigned, "user": user})
+    active = [
+        {"ps": ps, "title": scenario_view(services, ps.scenario_id, lang)["title"]}
+        for ps in repo.sessions(user_id=user.id, limit=20)
+        if ps.status == "active"
+    ][:3]
+    return render(request, "picker.html", {"cards": cards, "assigned": assigned, "active": active, "user": user})
 
 
 @router.post("/practice")
@@ -95,6 +100,7 @@ def transcript(
         "messages": messages_view(ps, reviews),
         "overall": next((r for r in reviews if r.message_id is None), None),
         "stats": session_stats(ps),
+        "can_review": user.role in ("trainer", "admin"),
     }
     return render(request, "transcript.html", ctx)
 

@@ -53,13 +53,20 @@ def render_error(request: Request, status: int, message: str) -> HTMLResponse:
 
 
 class LanguageMiddleware(BaseHTTPMiddleware):
-    """Sets ``request.state.lang`` from ``?lang=``, the cookie or the settings; ``?lang=`` is remembered."""
+    """Sets ``request.state.lang`` from ``?lang=``, the cookie or the settings; ``?lang=`` is remembered.
+
+    Also adds the basic security headers (no MIME sniffing, no framing).
+    """
 
     async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
         query = request.query_params.get("lang")
         default = request.app.state.settings.language
         request.state.lang = pick_lang(query, request.cookies.get(LANG_COOKIE), default)
         response = await call_next(request)
+        # Cheap hardening for every response (pages and API alike).
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
         if query in ("zh", "en"):
             response.set_cookie(LANG_COOKIE, query, max_age=365 * 86400, samesite="lax", httponly=True)
         return response

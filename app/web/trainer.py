@@ -105,7 +105,22 @@ async def save_review(
 @router.get("/assignments", response_class=HTMLResponse)
 def assignments(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
     """Who should practise what."""
-    rows = [{"a": a, "scenario": scenario_view(services, a.scenario_id, lang)} for a in repo.assignments()]
+    rows = []
+    for a in repo.assignments():
+        done = [
+            analytics.session_stats(ps)
+            for ps in repo.sessions(user_id=a.user_id)
+            if ps.scenario_id == a.scenario_id and ps.created_at >= a.created_at
+        ]
+        scores = [st.average for st in done if st.average is not None]
+        rows.append(
+            {
+                "a": a,
+                "scenario": scenario_view(services, a.scenario_id, lang),
+                "practised": len(done),
+                "best": max(scores) if scores else None,
+            }
+        )
     scenarios = [s.summary(lang) for s in services.scenarios]
     reps = [u for u in repo.users()]
     ctx = {"rows": rows, "scenarios": scenarios, "reps": reps, "section": "assign", "error": request.query_params.get("error")}

@@ -193,6 +193,13 @@ def test_mobile_layout_and_english(server: Server, browser: Any) -> None:
     ctx.close()
 
 
+def test_api_docs_render_offline(server: Server, page: Any) -> None:
+    page.goto(server.url + "/docs")
+    page.wait_for_selector(".swagger-ui .opblock")
+    assert "/api/v1/sessions" in page.locator(".swagger-ui").inner_text()
+    shot(page, "13-api-docs", full=False)
+
+
 def test_rep_script_is_shown_as_text(server: Server, page: Any) -> None:
     evil = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">您比较的是哪家？"
     dialogs: list[str] = []

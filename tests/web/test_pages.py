@@ -101,3 +101,37 @@ def test_editor_shows_validation_errors_in_place(client: TestClient) -> None:
     r = client.post("/trainer/scenarios/editor", data={"yaml": "id: Bad Id\n", "action": "validate"})
     assert r.status_code == 422
     assert 'class="check bad"' in r.text and "id:" in r.text and "Bad Id" in r.text
+
+
+def test_api_docs_work_offline(client: TestClient) -> None:
+    r = client.get("/docs")
+    assert r.status_code == 200
+    assert "/static/vendor/swagger-ui/swagger-ui-bundle.js" in r.text and "cdn." not in r.text
+    assert client.get("/static/vendor/swagger-ui/swagger-ui-bundle.js").status_code == 200
+
+
+def test_responses_carry_security_headers(client: TestClient) -> None:
+    for path in ("/", "/api/v1/scenarios"):
+        h = client.get(path).headers
+        assert h["x-content-type-options"] == "nosniff" and h["x-frame-options"] == "DENY"
+
+
+def test_picker_offers_to_continue_an_unfinished_session(client: TestClient) -> None:
+    sid = new_session(client)
+    assert f"/sessions/{sid}/chat" in client.get("/").text
+    client.post(f"/api/v1/sessions/{sid}/finish")
+    assert f"/sessions/{sid}/chat" not in client.get("/").text
+
+
+def test_assignment_list_shows_what_the_rep_practised_since(client: TestClient) -> None:
+    client.post("/trainer/assignments", data={"rep": "local", "scenario": "price-objection"})
+
+    def row() -> re.Match[str] | None:
+        return re.search(r"<tr><td>本地用户</td>.*?</tr>", client.get("/trainer/assignments").text, re.S)
+
+    m = row()
+    assert m and '<td class="num">0</td>' in m.group(0)
+    sid = new_session(client)
+    score = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": "您主要是和哪家在比较呢？"}).json()["score"]["score"]
+    m = row()
+    assert m and '<td class="num">1</td>' in m.group(0) and f'<td class="num">{score}</td>' in m.group(0)

@@ -65,6 +65,9 @@ class CreateSessionIn(BaseModel):
 
     scenario: str = Field(description="Scenario id, see GET /api/v1/scenarios.")
     lang: Literal["zh", "en"] | None = Field(default=None, description="Language of the session; zh by default.")
+    seed: int | None = Field(
+        default=None, description="Fix the customer's hidden motive and line choices (replays give the same session)."
+    )
 
 
 class SessionCreated(BaseModel):

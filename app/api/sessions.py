@@ -37,7 +37,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
 @router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
 def create_session(body: CreateSessionIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep, lang: LangDep) -> SessionCreated:
     """Start a role-play; the first message is the customer's opening line."""
-    ps = practice.start(repo, user, body.scenario, lang=body.lang or lang)
+    ps = practice.start(repo, user, body.scenario, lang=body.lang or lang, seed=body.seed)
     return SessionCreated(
         id=ps.id,
         scenario=ps.scenario_id,

@@ -89,9 +89,11 @@ class PracticeService:
         with self._locks_guard:
             return self._locks[session_id]
 
-    def start(self, repo: Repository, user: User, scenario_id: str, lang: str = "zh") -> PracticeSession:
+    def start(
+        self, repo: Repository, user: User, scenario_id: str, lang: str = "zh", seed: int | None = None
+    ) -> PracticeSession:
         """A new session whose first message is the customer's opening (committed)."""
-        state: RoleplaySession = self.services.roleplay.start(scenario_id, lang=lang)
+        state: RoleplaySession = self.services.roleplay.start(scenario_id, seed=seed, lang=lang)
         ps = repo.create_session(user, state)
         repo.db.flush()
         for turn in state.transcript:

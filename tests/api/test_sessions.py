@@ -184,3 +184,14 @@ def test_restart_on_the_same_data_dir_keeps_the_session(app_settings: Settings, 
         cont = second.post(f"/api/v1/sessions/{sid}/messages", json={"text": SECOND})
         assert cont.status_code == 200
         assert len(second.get(f"/api/v1/sessions/{sid}").json()["messages"]) == 5
+
+
+def test_same_seed_replays_the_same_session(client: TestClient) -> None:
+    def play() -> list[tuple[str, str, object]]:
+        sid = client.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": 42}).json()["id"]
+        for text in (GOOD, SECOND):
+            client.post(f"/api/v1/sessions/{sid}/messages", json={"text": text})
+        msgs = client.get(f"/api/v1/sessions/{sid}").json()["messages"]
+        return [(m["role"], m["text"], m["score"]) for m in msgs]
+
+    assert play() == play()

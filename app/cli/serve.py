@@ -52,5 +52,11 @@ def register(app: typer.Typer) -> None:
             _ = services.roleplay
         except Exception as exc:  # a broken index or scenario file: one clear line, no traceback
             fail(f"cannot start: {exc}")
+        if settings.host not in ("127.0.0.1", "localhost", "::1"):
+            print(
+                f"warning: listening on {settings.host} in local single-user mode: there is no login, "
+                "so anyone who can reach this port can use the trainer console",
+                file=sys.stderr,
+            )
         print(f"ready in {time.perf_counter() - started:.1f}s: http://{settings.host}:{settings.port}/", file=sys.stderr)
         uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port, log_level=log_level)

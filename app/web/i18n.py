@@ -9,6 +9,7 @@ from __future__ import annotations
 LANGS = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
+    "colon": ("：", ": "),
     "app_name": ("大客户销售陪练", "Key Account Coach"),
     "tagline": ("和模拟客户对练，每一句回复都有评分、讲解和出处。", "Practise with a simulated customer; every reply is scored, explained and cited."),
     "nav_practice": ("练习", "Practice"),

@@ -135,3 +135,10 @@ def test_assignment_list_shows_what_the_rep_practised_since(client: TestClient) 
     score = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": "您主要是和哪家在比较呢？"}).json()["score"]["score"]
     m = row()
     assert m and '<td class="num">1</td>' in m.group(0) and f'<td class="num">{score}</td>' in m.group(0)
+
+
+def test_chat_page_in_english(client: TestClient) -> None:
+    sid = new_session(client)
+    text = client.get(f"/sessions/{sid}/chat?lang=en").text
+    assert '<html lang="en">' in text and "What you practise: " in text and "Send" in text
+    assert "练什么" not in text and "发送" not in text

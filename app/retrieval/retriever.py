@@ -33,6 +33,13 @@ def _selector(ids: np.ndarray) -> Any:
     return faiss.SearchParameters(sel=faiss.IDSelectorBatch(ids.astype(np.int64)))  # type: ignore[call-arg]
 
 
+def _single_threaded_faiss() -> None:
+    """One query at a time gains nothing from OpenMP threads; on a busy 2-core box they cost 10x."""
+    import faiss
+
+    faiss.omp_set_num_threads(1)
+
+
 class Retriever:
     """Search over one loaded index."""
 
@@ -44,6 +51,7 @@ class Retriever:
         self.dense_weight = dense_weight
         self.pool = pool
         self._sections = np.array([c.get("section") or "" for c in data.chunks], dtype=object)
+        _single_threaded_faiss()
         self._bounds = data.window_bounds()
 
     @classmethod
@@ -83,21 +91,20 @@ class Retriever:
         """
         vector = self.embeddings.embed_array([fold(query)], "query")
         params = _selector(allowed) if allowed is not None else None
-        scores, ids = self.data.faiss_index.search(vector, n, params=params)
-        best = {int(i): float(s) for i, s in zip(ids[0], scores[0], strict=True) if i >= 0}
-        candidates = np.union1d(np.array(list(best), dtype=np.int64), extra.astype(np.int64))
-        if len(candidates):
-            rows = np.concatenate([np.arange(self._bounds[c], self._bounds[c + 1]) for c in candidates])
-            if len(rows):
-                window_scores = np.asarray(self.data.window_vectors[rows]) @ vector[0]
-                owners = np.repeat(candidates, self._bounds[candidates + 1] - self._bounds[candidates])
-                chunk_scores = np.asarray(self.data.vectors[candidates]) @ vector[0]
-                top = dict(zip(candidates.tolist(), chunk_scores.tolist(), strict=True))
-                for c, s in zip(owners.tolist(), window_scores.tolist(), strict=True):
-                    top[c] = max(top[c], s)
-                best = top
-        ranked = sorted(best.items(), key=lambda kv: -kv[1])
-        return np.array([i for i, _ in ranked], dtype=np.int64), np.array([s for _, s in ranked], dtype=np.float32)
+        _, ids = self.data.faiss_index.search(vector, n, params=params)
+        candidates = np.union1d(ids[0][ids[0] >= 0], extra).astype(np.int64)
+        if not len(candidates):
+            return candidates, np.zeros(0, dtype=np.float32)
+        scores = np.asarray(self.data.vectors[candidates]) @ vector[0]
+        starts = self._bounds[candidates]
+        counts = self._bounds[candidates + 1] - starts
+        if counts.sum():
+            # Rows of all candidates' windows, and which candidate each row belongs to.
+            owner = np.repeat(np.arange(len(candidates)), counts)
+            rows = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts) + np.repeat(starts, counts)
+            np.maximum.at(scores, owner, np.asarray(self.data.window_vectors[rows]) @ vector[0])
+        order = np.argsort(-scores, kind="stable")[:n]
+        return candidates[order], scores[order].astype(np.float32)
 
     def _bm25(self, query: str, n: int, allowed: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         scores = self.data.bm25.scores(query)

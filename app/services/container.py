@@ -14,7 +14,7 @@ from app.config import Settings
 from app.scenarios.loader import ScenarioRegistry
 
 if TYPE_CHECKING:
-    from langchain_core.embeddings import Embeddings
+    from app.retrieval.embeddings import CoachEmbeddings
 
 
 class Services:
@@ -25,7 +25,7 @@ class Services:
         settings: Settings,
         *,
         scenarios: ScenarioRegistry | None = None,
-        embeddings: Embeddings | None = None,
+        embeddings: CoachEmbeddings | None = None,
         retriever: Any | None = None,
     ) -> None:
         self.settings = settings
@@ -44,7 +44,7 @@ class Services:
         )
 
     @cached_property
-    def embeddings(self) -> Embeddings:
+    def embeddings(self) -> CoachEmbeddings:
         """The configured embedding model."""
         from app.retrieval.embeddings import make_embeddings
 

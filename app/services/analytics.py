@@ -88,7 +88,7 @@ class RepStats:
 def team_stats(sessions: Sequence[PracticeSession]) -> dict[str, object]:
     """Per rep, per criterion and per week (trend) averages over all sessions."""
     by_rep: dict[str, list[SessionStats]] = defaultdict(list)
-    by_week: dict[str, list[int]] = defaultdict(list)
+    dated: list[tuple[datetime, int]] = []
     team_criteria: dict[str, list[int]] = defaultdict(list)
     for ps in sessions:
         st = session_stats(ps)
@@ -97,7 +97,7 @@ def team_stats(sessions: Sequence[PracticeSession]) -> dict[str, object]:
             s = score_of(m) if m.role == "rep" else None
             if s is None:
                 continue
-            by_week[m.created_at.strftime("%G-W%V")].append(s.score)
+            dated.append((m.created_at, s.score))
             for c in s.criteria:
                 team_criteria[c.id].append(c.score)
     reps = []
@@ -115,12 +115,24 @@ def team_stats(sessions: Sequence[PracticeSession]) -> dict[str, object]:
                 last=max(s.created_at for s in stats),
             )
         )
-    weeks = sorted(by_week)
     return {
         "reps": reps,
         "criteria": {c: _avg(team_criteria.get(c, [])) for c in CRITERIA},
-        "trend": {"labels": weeks, "average": [_avg(by_week[w]) for w in weeks]},
+        "trend": trend(dated),
     }
+
+
+def trend(dated: Sequence[tuple[datetime, int]]) -> dict[str, list[object]]:
+    """Average reply score per day, or per ISO week once the data spans more than two weeks."""
+    if not dated:
+        return {"labels": [], "average": []}
+    span = max(d for d, _ in dated) - min(d for d, _ in dated)
+    fmt = "%G-W%V" if span.days > 14 else "%Y-%m-%d"
+    buckets: dict[str, list[int]] = defaultdict(list)
+    for when, score in dated:
+        buckets[when.strftime(fmt)].append(score)
+    labels = sorted(buckets)
+    return {"labels": list(labels), "average": [_avg(buckets[k]) for k in labels]}
 
 
 def _cell(value: object) -> str:

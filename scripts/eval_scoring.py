@@ -86,7 +86,7 @@ def fit(scorer: ReplyScorer, rows: list[tuple[object, int]]) -> Calibration:
                       w_band=float(coef[2]), w_margin=float(coef[3]))
         print(f"  tau={tau}: mse={err:.3f} n={len(ys)} coef={np.round(coef, 3).tolist()}")
         if min(coef[1:]) < 0:  # a negative weight would reward looking like a bad exemplar
-            continue
+            err += 1.0  # only taken when no temperature gives a fit with non-negative weights
         if best is None or err < best[0]:
             best = (err, cal)
     assert best is not None

@@ -119,11 +119,10 @@ def _run_batch(scorer: Any, path: Path) -> int:
 
 
 def _score_each(scorer: Any, items: list[dict[str, Any]]) -> list[Any]:
-    """Scores (public JSON) or exceptions, one per item; batch-embeds first for throughput."""
+    """Scores (public JSON) or exceptions, one per item."""
     from app.coach.errors import EmptyReplyError, ReplyTooLongError
     from app.scenarios.loader import UnknownScenarioError
 
-    scorer.prefetch([t for i in items for t in (i["reply"], i.get("customer", "")) if t.strip()])
     out: list[Any] = []
     for i in items:
         try:

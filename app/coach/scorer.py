@@ -104,10 +104,8 @@ class ReplyScorer:
         return self._result(bd, customer, reply, lang or detect_language(reply), persona_context or {})
 
     def score_many(self, items: Iterable[Mapping[str, Any]]) -> list[ScoreResult]:
-        """Score many ``{"scenario","customer","reply"[,"lang"]}`` items, embedding them in one batch."""
+        """Score many ``{"scenario","customer","reply"[,"lang"]}`` items, in order (raises like :meth:`score`)."""
         todo = list(items)
-        texts = [str(i.get(k, "")) for i in todo for k in ("reply", "customer") if str(i.get(k, "")).strip()]
-        self.prefetch(texts)
         return [
             self.score(str(i["scenario"]), str(i.get("customer", "")), str(i["reply"]), lang=i.get("lang"))
             for i in todo
@@ -122,11 +120,14 @@ class ReplyScorer:
             raise ReplyTooLongError(len(reply), self.max_chars)
 
     def prefetch(self, texts: list[str]) -> None:
-        """Embed ``texts`` in one batch ahead of scoring (batch throughput)."""
-        missing = [t for t in dict.fromkeys(texts) if self._key(t) not in self._vec_cache]
-        if missing:
-            for text, vec in zip(missing, embed(self.embeddings, missing), strict=True):
-                self._remember(text, vec)
+        """Embed ``texts`` not cached yet, one call each.
+
+        The encoder pads a batch to its longest text, so on CPU one text per call
+        is faster than a batch of mixed lengths.
+        """
+        for text in dict.fromkeys(texts):
+            if self._key(text) not in self._vec_cache:
+                self._remember(text, embed(self.embeddings, [text])[0])
 
     @staticmethod
     def _key(text: str) -> str:

@@ -18,11 +18,16 @@ import numpy as np
 
 from app.scenarios.schema import Scenario
 
+#: Only the start of a long text is embedded: the encoder's cost grows with every token, and the
+#: opening of a reply (acknowledge? ask? pitch?) carries most of what the similarity can tell.
+EMBED_CHARS = 64
 
-def embed(embeddings: Any, texts: list[str]) -> np.ndarray:
+
+def embed(embeddings: Any, texts: list[str], limit: int = EMBED_CHARS) -> np.ndarray:
     """Normalised vectors for ``texts`` (symmetric embedding when the backend offers it)."""
     if not texts:
         return np.zeros((0, 1), dtype=np.float32)
+    texts = [t[:limit] for t in texts]
     if hasattr(embeddings, "embed_symmetric"):
         vecs = np.asarray(embeddings.embed_symmetric(texts), dtype=np.float32)
     else:

@@ -75,13 +75,18 @@ def collect_inputs(paths: Iterable[Path]) -> list[InputFile]:
         else:
             raise IngestError(f"{path}: unsupported file type (不支持的文件类型); expected "
                               + ", ".join(sorted(SUPPORTED_SUFFIXES)))
-    seen: set[str] = set()
-    unique: list[InputFile] = []
+    # The same file named twice is ingested once; two different files that would be
+    # cited by the same name get their parent folder's name in front.
+    unique: dict[str, InputFile] = {}
     for item in found:
-        if item.source not in seen:
-            seen.add(item.source)
-            unique.append(item)
-    return unique
+        existing = unique.get(item.source)
+        if existing is not None and existing.path.resolve() == item.path.resolve():
+            continue
+        source = item.source if existing is None else f"{item.path.parent.name}/{item.path.name}"
+        while source in unique:
+            source = f"_{source}"
+        unique[source] = InputFile(item.path, source)
+    return list(unique.values())
 
 
 def passage_text(chunk: Chunk) -> str:

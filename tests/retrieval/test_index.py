@@ -118,3 +118,11 @@ def test_a_newer_format_is_a_mismatch(built: Path) -> None:
 
 class _OtherModel(FakeEmbeddings):
     model_name = "another-model"
+
+
+def test_same_file_twice_is_ingested_once_and_name_clashes_are_disambiguated(tmp_path: Path) -> None:
+    for folder in ("a", "b"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "notes.md").write_text(f"# {folder}\n\n正文。", encoding="utf-8")
+    inputs = collect_inputs([tmp_path / "a", tmp_path / "a" / "notes.md", tmp_path / "b"])
+    assert [i.source for i in inputs] == ["notes.md", "b/notes.md"]

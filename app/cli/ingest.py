@@ -34,9 +34,12 @@ def _progress_bar(enabled: bool) -> Iterator[Callable[[int, int], None] | None]:
     if not enabled:
         yield None
         return
+    from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
 
-    with Progress("嵌入 embedding", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True) as bar:
+    # On stderr, so piping stdout never captures the bar.
+    with Progress("嵌入 embedding", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True,
+                  console=Console(stderr=True)) as bar:
         task = bar.add_task("embed", total=None)
 
         def update(done: int, total: int) -> None:

@@ -281,5 +281,6 @@ SMALL_TALK = _rx(
 )
 GENERIC_STRONG = _rx(
     r"客户|顾客|销售人员|销售员|业务员|要点|原则|步骤|技巧|方法论|型客户|决策者|供应商应",
-    r"the customer|customers|salespeople|sales ?reps?|handling|decision[- ]?makers?|principle|step \d",
+    r"the customer|customers|salespeople|sales ?reps?|handling|decision[- ]?makers?|principle|step \d|\bbuyers?\b|"
+    r"\baccounts\b|\bprospects?\b|\bclients\b|\w+-(?:driven|value|style|type) \w+",
 )

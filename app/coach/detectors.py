@@ -92,7 +92,10 @@ def _negated(clause: str, start: int, width: int = 6) -> bool:
 
 
 def _find_unnegated(pattern: re.Pattern[str], clause: str) -> bool:
-    return any(not _negated(clause, m.start()) for m in pattern.finditer(clause))
+    return any(
+        not _negated(clause, m.start()) and not lx.AFTER_NEGATION.match(clause[m.end() :])
+        for m in pattern.finditer(clause)
+    )
 
 
 def _is_question(sentence: str) -> bool:

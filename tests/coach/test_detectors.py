@@ -53,6 +53,11 @@ def test_negated_concession_is_not_a_concession(reply: str) -> None:
     assert not analyse(reply).concede
 
 
+def test_refused_price_cut_is_not_a_concession() -> None:
+    assert not analyse("降价是不可能的。").concede
+    assert analyse("没问题，这个简单，下个月所有货都给您加上。").blind_promise
+
+
 def test_commitment_to_answer_is_not_a_blind_promise() -> None:
     a = analyse("我保证明天上午给您答复。")
     assert not a.blind_promise

@@ -15,6 +15,7 @@ import re
 import zlib
 from functools import lru_cache
 
+from app.coach import lexicon as lx
 from app.coach.detectors import Analysis, analyse, tokens
 from app.scenarios.schema import Motive, Scenario
 from app.text.fold import detect_language, fold
@@ -125,10 +126,23 @@ def _from_exemplars(
     for sent, lang, moves in _exemplar_sentences(scenario.id, texts):
         if (lang == "en") != (key == "en") or not moves & wanted or sent in used:
             continue
+        if need == "close" and not (analyse(sent).alternative_close or lx.ASSUMPTIVE.search(fold(sent))):
+            continue  # a next step in the better reply must ask for the commitment
         overlap = len(words & set(tokens(sent)))
-        if best is None or overlap > best[0]:
+        if overlap >= 2 and (best is None or overlap > best[0]):  # must share words with this moment
             best = (overlap, sent)
     return best[1] if best else None
+
+
+def _remedy_sentence(motive: Motive, key: str) -> str | None:
+    """The hidden motive's remedy turned into the rep's own next move ("接下来我会…")."""
+    text = motive.remedy.get(key)
+    first = re.split(r"[，,；;。.]", text.strip())[0].strip()
+    if not first or first.startswith(("不", "别", "Do not", "Don't")) or (key == "en") != (detect_language(first) == "en"):
+        return None
+    if key == "en":
+        return f"Next, I will {first[0].lower()}{first[1:]}."
+    return f"接下来我会{first.removeprefix('先')}。"
 
 
 def compose_better_reply(
@@ -138,6 +152,8 @@ def compose_better_reply(
     weak: list[str],
     motive: Motive | None,
     lang: str,
+    *,
+    motive_known: bool = False,
 ) -> str:
     """An improved reply answering ``customer``, strongest where the rep's reply was weakest."""
     key = "en" if lang == "en" else "zh"
@@ -156,7 +172,11 @@ def compose_better_reply(
     for need in _ORDER:
         if need not in needs:
             continue
-        sentence = _from_exemplars(need, scenario, key, words, used) if need != "defer" else None
+        sentence = None
+        if need == "value" and motive is not None and motive_known:
+            sentence = _remedy_sentence(motive, key)
+        if sentence is None and need != "defer":
+            sentence = _from_exemplars(need, scenario, key, words, used)
         sentence = sentence or _pick(TEMPLATES[key][need], customer + need)
         used.add(sentence)
         parts.append(sentence)

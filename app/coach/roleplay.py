@@ -77,7 +77,14 @@ class RoleplayService:
         lang = "en" if session.language == "en" or detect_language(text) == "en" else "zh"
         score = self.scorer.score(
             scenario.id, customer, text, lang=lang,
-            persona_context={"motive_id": session.motive_id, "state_id": session.state_id},
+            persona_context={
+                "motive_id": session.motive_id,
+                "state_id": session.state_id,
+                "motive_revealed": any(
+                    t.role == "customer" and t.state and scenario.state(t.state).reveal_motive
+                    for t in session.transcript
+                ),
+            },
         )
         state = scenario.state(session.state_id)
         _, target_id = choose_transition(score.moves, {str(k): v for k, v in state.transitions.items()})

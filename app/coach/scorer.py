@@ -94,8 +94,9 @@ class ReplyScorer:
     ) -> ScoreResult:
         """Score ``reply`` to the customer's line ``customer`` in scenario ``scenario_id``.
 
-        ``persona_context`` may carry ``motive_id`` (the role-play's hidden motive) to steer
-        the better reply.  Raises EmptyReplyError, ReplyTooLongError, UnknownScenarioError.
+        ``persona_context`` may carry ``motive_id`` (the role-play's hidden motive) and
+        ``motive_revealed`` (whether the customer has voiced it): once revealed, the better
+        reply answers that motive.  Raises EmptyReplyError, ReplyTooLongError, UnknownScenarioError.
         """
         self._validate(reply)
         scenario = self.registry.get(scenario_id)
@@ -205,7 +206,9 @@ class ReplyScorer:
         ]
         weak = _weak(scenario, bd.criteria)
         feedback = compose_feedback(scenario, bd.criteria, bd.flags, bd.moves, lang)
-        better = compose_better_reply(scenario, customer, bd.analysis, weak, motive, lang)
+        better = compose_better_reply(
+            scenario, customer, bd.analysis, weak, motive, lang, motive_known=bool(context.get("motive_revealed"))
+        )
         cites = self.citations.find(scenario, customer, weak, lang)
         return ScoreResult(
             score=bd.score,

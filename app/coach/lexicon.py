@@ -21,7 +21,10 @@ def _rx(*parts: str) -> re.Pattern[str]:
 NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万半几]+)"
 
 #: Refusal right after a cue ("降价不可能", "discount is out of the question").
-AFTER_NEGATION = re.compile(r"^\S{0,3}(?:不可能|不行|没门|没办法|免谈|不了|是不可能|is out of|is not possible|isn't possible)")
+AFTER_NEGATION = re.compile(
+    r"^\S{0,3}(?:不可能|不行|没门|没办法|免谈|不了|是不可能|is out of|is not possible|isn't possible)"
+    r"|^(?:的事|这件事|这事|的问题|问题|的要求|的诉求|方面|的话题)"  # the price cut as a topic, not an offer
+)
 
 #: Negation shortly before a cue ("不降价", "而不是打折", "rather than a discount").
 NEGATION = _rx(
@@ -73,7 +76,7 @@ CONCEDE = _rx(
     r"再送|送您|赠送|白送|免费送|(?:价格|价钱)(?:方面)?您说了算|(?:跟|向|和)公司(?:再)?争取|争取(?:一下)?(?:价格|优惠|折扣|特价)|"
     r"申请(?:一下)?(?:价格|折扣|优惠|特价)|特价|最低价给|底价给|成本价",
     r"discount|\d+ ?% off (?:the |our |list )?(?:price|quote|order)|price cut|cut (?:the|our) price|lower (?:the|our) price|knock|off the price|rebate|refund|"
-    r"compensat|throw in|for free|free of charge|match (?:their|the) price|price match|special price|best price|"
+    r"compensate you|offer (?:you )?(?:a )?compensation|as compensation|throw in|for free|free of charge|match (?:their|the) price|price match|special price|best price|"
     r"waive|credit (?:you|your)",
 )
 CONDITION = _rx(
@@ -120,6 +123,7 @@ DEFER = _rx(
     r"暂时(?:没法|无法|不能|还不能|答复不了)|需要(?:先)?(?:确认|核实|评估|了解|查|问)|"
     r"我(?:回去|先|马上)?(?:再)?(?:确认|核实|查|问问|了解|请示|咨询)(?:一下|清楚)?|"
     r"(?:向|跟|和|找)(?:我们)?(?:公司|技术|研发|工程师|厂家|领导|总部|同事|产品|团队|部门)\S{0,4}(?:确认|核实|了解|请示|沟通|咨询|商量|评估)|"
+    r"请示|不能当场(?:拍板|答应|承诺)|不能马上(?:拍板|答应)|回去(?:和|跟)?(?:公司|领导|同事)?(?:商量|核实|确认|研究)|"
     r"给我(?:一天|两天|半天|一点|点|一些|几天)?时间|不想(?:给您)?乱(?:承诺|说)|先不(?:给您)?(?:承诺|打包票)|不好(?:随便)?(?:承诺|打包票)",
     r"i'm not sure|i am not sure|not certain|don't know yet|let me (?:check|confirm|find out|verify)|need to (?:confirm|check|verify)|"
     r"i'll find out|check with|get back to you|come back to you|rather not promise|can't promise|won't promise|give me (?:a|one|two) day",
@@ -201,12 +205,14 @@ GRADER = _rx(
     r"给(?:我|这条|本条|这个|此)?(?:回复|回答)?(?:打|评|给)?满分|打满分|评为满分|(?:给|打|评)(?:我|这条)?\s*\d{2,3}\s*分|"
     r"满分\s*100|100\s*分(?!钟)|最高分|评分(?:员|者|系统|模型|器)|打分(?:员|者|系统|模型|器)|你是(?:一个)?(?:评分|打分|评委|考官)|"
     r"系统(?:提示|指令)\s*[:：]|系统\s*[:：]|作为(?:评分|打分)|(?:打|评|给)(?:个)?高分|评分(?:规则|标准|要求)|打分(?:规则|标准)|"
-    r"(?:这条|本条)(?:回复|回答)(?:应该|应)?(?:得|拿|评)",
+    r"(?:这条|本条)(?:回复|回答)(?:应该|应)?(?:得|拿|评)|(?:判|评|打|给)(?:定为|为|成)?\s*(?:5|五)\s*(?:分|档)|第五档|最高档|"
+    r"(?:不要管|无视|别管)(?:评分|打分|规则|标准)",
     r"ignore (?:all |any |the )?(?:previous|prior|above|earlier|your)|disregard (?:all |the )?(?:previous|prior|above|rules|instructions)|"
     r"\bsystem\s*:|\bassistant\s*:|\buser\s*:|<\|[a-z_]+\|>|\[/?(?:system|inst|assistant)\]|<<sys>>|as the grader|you are the grader|"
     r"\b(?:grader|evaluator|scorer)\b|score\s*(?:=|:|of|is)?\s*100|full (?:marks|score)|perfect score|band\s*5|"
     r"give (?:this|me|it) (?:a )?(?:100|full|perfect|top)|output\s*(?:a )?100|rate (?:this|it) (?:as )?(?:100|5)|"
-    r"\b10/10\b|\b5/5\b|\b100/100\b|top marks|highest (?:score|grade|band)|maximum score|scoring (?:rules|rubric)",
+    r"\b10/10\b|\b5/5\b|\b100/100\b|top marks|highest (?:score|grade|band)|maximum score|scoring (?:rules|rubric)|"
+    r"ignore (?:the |all |any |your )?(?:rubric|rules|instructions|scoring|criteria|grading)|perfect (?:5|five|score|100|grade)",
     r"[\"']?(?:score|band|grade)[\"']?\s*:\s*\d",
 )
 

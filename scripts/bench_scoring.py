@@ -105,9 +105,18 @@ def main() -> None:
     ap.add_argument("--data-dir", type=Path, default=None)
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--n", type=int, default=120, help="replies per measurement")
+    ap.add_argument("--threads", type=int, default=None,
+                    help="encoder threads (default: the product's wiring, one thread)")
     args = ap.parse_args()
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="coach-bench-"))
-    services = Services(load_settings(data_dir=data_dir))
+    settings = load_settings(data_dir=data_dir)
+    if args.threads:
+        from app.retrieval.embeddings import make_embeddings
+
+        services = Services(settings, embeddings=make_embeddings(settings, threads=args.threads))
+    else:
+        services = Services(settings)
+    print(f"encoder threads: {args.threads or 'default (1)'}")
     dev = yaml.safe_load((ROOT / "tests/data/graded_replies.yaml").read_text(encoding="utf-8"))
     items = [i for i in dev if i["scenario"] in services.scenarios][: args.n]
     t = time.perf_counter()

@@ -123,6 +123,9 @@ def _score_each(scorer: Any, items: list[dict[str, Any]]) -> list[Any]:
     from app.coach.errors import EmptyReplyError, ReplyTooLongError
     from app.scenarios.loader import UnknownScenarioError
 
+    scorer.prefetch_parallel(
+        [t for i in items for t in (i["reply"], i.get("customer", "")) if t.strip() and len(t) <= scorer.max_chars]
+    )
     out: list[Any] = []
     for i in items:
         try:

@@ -16,6 +16,7 @@ two scores wins, so injecting text can never raise a score.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -105,8 +106,14 @@ class ReplyScorer:
         return self._result(bd, customer, reply, lang or detect_language(reply), persona_context or {})
 
     def score_many(self, items: Iterable[Mapping[str, Any]]) -> list[ScoreResult]:
-        """Score many ``{"scenario","customer","reply"[,"lang"]}`` items, in order (raises like :meth:`score`)."""
+        """Score many ``{"scenario","customer","reply"[,"lang"]}`` items, in order (raises like :meth:`score`).
+
+        The texts are embedded first on a few threads (the encoder releases the GIL, so
+        this uses every core even when the encoder itself runs on one thread).
+        """
         todo = list(items)
+        texts = [str(i.get(k) or "") for i in todo for k in ("reply", "customer")]
+        self.prefetch_parallel([t for t in texts if t.strip() and len(t) <= self.max_chars])
         return [
             self.score(str(i["scenario"]), str(i.get("customer", "")), str(i["reply"]), lang=i.get("lang"))
             for i in todo
@@ -129,6 +136,25 @@ class ReplyScorer:
         for text in dict.fromkeys(texts):
             if self._key(text) not in self._vec_cache:
                 self._remember(text, embed(self.embeddings, [text])[0])
+
+    def prefetch_parallel(self, texts: list[str], workers: int | None = None) -> None:
+        """Like :meth:`prefetch`, spread over ``workers`` threads (default: the CPU count, at most 4)."""
+        missing = [t for t in dict.fromkeys(texts) if self._key(t) not in self._vec_cache]
+        workers = workers or min(4, os.cpu_count() or 1)
+        if workers < 2 or len(missing) < 2:
+            self.prefetch(missing)
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        def one(text: str) -> np.ndarray:
+            try:
+                return embed(self.embeddings, [text])[0]
+            except KeyError:  # a racing eviction in the model's LRU cache; embedding again is safe
+                return embed(self.embeddings, [text])[0]
+
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            for text, vec in zip(missing, pool.map(one, missing), strict=True):
+                self._remember(text, vec)
 
     @staticmethod
     def _key(text: str) -> str:

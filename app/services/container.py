@@ -62,7 +62,9 @@ class Services:
         """The embedded reply scorer."""
         from app.coach.scorer import ReplyScorer
 
-        return ReplyScorer(self.scenarios, self.embeddings, self.retriever)
+        return ReplyScorer(
+            self.scenarios, self.embeddings, self.retriever, max_chars=self.settings.max_message_chars
+        )
 
     @cached_property
     def roleplay(self) -> Any:

@@ -7,27 +7,15 @@ that ``coach score --json`` prints and ``POST /api/v1/score`` returns).
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
 #: GUIDE §3 criteria, in display order.
-CRITERIA: tuple[str, ...] = ("probe", "empathy", "value", "honesty", "adapt", "next-step", "composure")
 CriterionId = Literal["probe", "empathy", "value", "honesty", "adapt", "next-step", "composure"]
+CRITERIA: tuple[str, ...] = get_args(CriterionId)
 
 #: What a rep reply can do, as the role-play engine sees it.
-MOVES: tuple[str, ...] = (
-    "probe",
-    "empathise",
-    "concede",
-    "attack_rival",
-    "blind_promise",
-    "value",
-    "quantify",
-    "close",
-    "defer_honestly",
-    "off_topic",
-)
 Move = Literal[
     "probe",
     "empathise",
@@ -40,6 +28,7 @@ Move = Literal[
     "defer_honestly",
     "off_topic",
 ]
+MOVES: tuple[str, ...] = get_args(Move)
 
 
 def band_for(score: int) -> int:

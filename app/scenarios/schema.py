@@ -16,19 +16,7 @@ Personality = Literal["actor", "results", "professor", "nice-guy"]
 DecisionStyle = Literal["leader", "influencer", "checker", "follower"]
 ValueType = Literal["intrinsic", "extrinsic", "strategic"]
 Outcome = Literal["deal", "next_meeting", "walkaway"]
-TransitionKey = Literal[
-    "probe",
-    "empathise",
-    "concede",
-    "attack_rival",
-    "blind_promise",
-    "value",
-    "quantify",
-    "close",
-    "defer_honestly",
-    "off_topic",
-    "default",
-]
+TransitionKey = Literal[Move, "default"]
 
 
 class _Strict(BaseModel):

@@ -101,8 +101,41 @@ def passage_of(source: str, title: str | None, heading: str | None, text: str) -
     return fold("\n".join(parts))
 
 
+def cache_key(backend: str, model: str, text: str) -> str:
+    """The embedding cache key of a text: the same in indexes and the shipped seed file."""
+    return hashlib.sha256(f"{backend}\0{model}\0{text}".encode()).hexdigest()
+
+
 def _cache_key(embeddings: CoachEmbeddings, passage: str) -> str:
-    return hashlib.sha256(f"{embeddings.backend}\0{embeddings.model_name}\0{passage}".encode()).hexdigest()
+    return cache_key(embeddings.backend, embeddings.model_name, passage)
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """Chunks of the inputs and every text the index embeds (chunk passages, then windows)."""
+
+    chunks: list[Chunk]
+    hashes: dict[str, str]
+    passages: list[str]
+    windows: list[tuple[int, str]]
+
+    @property
+    def texts(self) -> list[str]:
+        """Chunk passages followed by the folded sentence windows."""
+        return self.passages + [w for _, w in self.windows]
+
+
+def prepare(inputs: list[InputFile]) -> Prepared:
+    """Load, clean and chunk the inputs; no embedding (also used to build the seed file)."""
+    chunks: list[Chunk] = []
+    hashes: dict[str, str] = {}
+    for item in inputs:
+        doc = load_document(item.path, item.source)
+        chunks.extend(chunk_document(doc, CHUNK_SIZE, CHUNK_OVERLAP))
+        hashes[item.source] = file_sha256(item.path)
+    passages = [passage_text(c) for c in chunks]
+    windows = [(ci, fold(w)) for ci, c in enumerate(chunks) for w in sentence_windows(c.text, WINDOW_CHARS)]
+    return Prepared(chunks, hashes, passages, windows)
 
 
 def _previous_vectors(index_dir: Path, embeddings: CoachEmbeddings) -> dict[str, np.ndarray]:
@@ -158,25 +191,26 @@ def build_index(
     progress: Progress | None = None,
     allow_empty: bool = False,
     analyzer: Analyzer = "bigram",
+    seed: dict[str, np.ndarray] | None = None,
 ) -> BuildReport:
-    """Load, clean, chunk, embed and write an index to ``index_dir`` atomically."""
+    """Load, clean, chunk, embed and write an index to ``index_dir`` atomically.
+
+    ``seed`` is an extra embedding cache by key (the shipped knowledge-base
+    vectors); the previous index's vectors take precedence over it.
+    """
     index_dir = Path(index_dir)
     if index_dir.exists() and (not index_dir.is_dir() or (any(index_dir.iterdir()) and not (index_dir / MANIFEST_NAME).exists())):
         raise IngestError(f"{index_dir}: exists and is not a search index; refusing to overwrite it (目标目录不是索引)")
-    chunks: list[Chunk] = []
-    hashes: dict[str, str] = {}
-    for item in inputs:
-        doc = load_document(item.path, item.source)
-        chunks.extend(chunk_document(doc, CHUNK_SIZE, CHUNK_OVERLAP))
-        hashes[item.source] = file_sha256(item.path)
+    prepared = prepare(inputs)
+    chunks, hashes, passages, windows = prepared.chunks, prepared.hashes, prepared.passages, prepared.windows
     if not chunks and not allow_empty:
         raise IngestError("no text found in the given files (文件中没有可用的文本)")
 
-    passages = [passage_text(c) for c in chunks]
-    windows = [(ci, fold(w)) for ci, c in enumerate(chunks) for w in sentence_windows(c.text, WINDOW_CHARS)]
-    texts = passages + [w for _, w in windows]
+    texts = prepared.texts
     keys = [_cache_key(embeddings, t) for t in texts]
-    vectors, embedded = _embed_with_cache(texts, keys, embeddings, _previous_vectors(index_dir, embeddings), progress)
+    cached = dict(seed or {})
+    cached.update(_previous_vectors(index_dir, embeddings))
+    vectors, embedded = _embed_with_cache(texts, keys, embeddings, cached, progress)
     chunk_vectors, window_vectors = vectors[: len(chunks)], vectors[len(chunks) :]
     dim = embeddings.dimension
 

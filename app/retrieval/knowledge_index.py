@@ -2,7 +2,10 @@
 
 On start the playbooks' hashes and the embedding model are compared with the
 index manifest; only a change triggers a (re)build, so a second start opens
-the index in well under a second and embeds nothing.
+the index in well under a second and embeds nothing.  The first build takes
+the shipped seed vectors (``knowledge/playbooks.vectors.npz``, see
+:mod:`app.retrieval.seed`) for every text they cover, so a newcomer's first
+start embeds only what was edited since the seed was made.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from app.retrieval.embeddings import CoachEmbeddings
 from app.retrieval.errors import CoachIndexError
 from app.retrieval.manifest import Manifest, file_sha256
 from app.retrieval.retriever import Retriever
+from app.retrieval.seed import load_seed, seed_path
 
 
 def knowledge_inputs(settings: Settings) -> list[InputFile]:
@@ -42,5 +46,6 @@ def ensure_knowledge_index(settings: Settings, embeddings: CoachEmbeddings) -> R
             return Retriever.open(settings.index_path, embeddings)
         except CoachIndexError:
             pass  # damaged files behind a good manifest: rebuild below
-    build_index(inputs, settings.index_path, embeddings)
+    seed = load_seed(seed_path(settings.knowledge_dir), embeddings.dimension)
+    build_index(inputs, settings.index_path, embeddings, seed=seed)
     return Retriever.open(settings.index_path, embeddings)

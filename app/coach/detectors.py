@@ -54,6 +54,7 @@ class Analysis:
     ownership: bool = False
     concede: bool = False
     concede_conditional: bool = False
+    concede_traded: bool = False
     attack_rival: bool = False
     blind_promise: bool = False
     cornering: int = 0
@@ -152,16 +153,33 @@ def _is_question_about_past(sentence: str) -> bool:
 
 
 def _clause(a: Analysis, clause: str, sentence: str) -> None:
-    if _find_unnegated(lx.CONCEDE, clause):
+    if _find_unnegated(lx.CONCEDE, clause) and not _planned_compensation(clause, sentence):
         a.concede = True
         if lx.CONDITION.search(a.folded):
             a.concede_conditional = True
-    if lx.RIVAL.search(clause) and lx.RIVAL_BAD.search(clause):
+        if lx.TRADE.search(sentence):
+            a.concede_traded = True
+    if lx.RIVAL_BAD.search(clause) and (lx.RIVAL.search(clause) or _rival_subject(sentence, clause)):
         a.attack_rival = True
     a.empathy += len(lx.EMPATHY.findall(clause))
     a.value += len({m.group(0) for m in lx.VALUE.finditer(clause)})
-    if lx.QUANT_UNIT.search(clause) and lx.QUANT_VERB.search(clause) and not lx.CONCEDE.search(clause):
+    if not lx.CONCEDE.search(clause) and (
+        (lx.QUANT_UNIT.search(clause) and lx.QUANT_VERB.search(clause)) or lx.QUANT_RATE.search(clause)
+    ) and not lx.BLIND_PROMISE.search(clause):
         a.quantify = True
+
+
+def _planned_compensation(clause: str, sentence: str) -> bool:
+    """"补偿方案明天给您" / "agree compensation tomorrow": compensation deferred to a dated plan."""
+    return bool(lx.COMP_PLAN.search(clause) and lx.TIME.search(sentence)) and not lx.CONCEDE.search(
+        lx.COMP_PLAN.sub("", clause)
+    )
+
+
+def _rival_subject(sentence: str, clause: str) -> bool:
+    """A rival named earlier in the sentence stays the subject of a later clause ("他们技术落后，只会抄…")."""
+    head = sentence[: sentence.find(clause)]
+    return bool(lx.RIVAL.search(head)) and not re.search(r"我们|咱们|\bwe\b|\bour\b", clause)
 
 
 def analyse(reply: str) -> Analysis:
@@ -173,7 +191,7 @@ def analyse(reply: str) -> Analysis:
     _clauses(a, sentences)
     a.apology = bool(lx.APOLOGY.search(folded))
     a.ownership = bool(lx.OWNERSHIP.search(folded))
-    a.cornering = len(lx.CORNERING.findall(folded)) + a.rhetorical
+    a.cornering = len(lx.CORNERING.findall(folded)) + a.rhetorical + len(lx.ULTIMATUM.findall(folded))
     a.pressure = bool(lx.PRESSURE.search(folded))
     a.dismissive = bool(lx.DISMISSIVE.search(folded))
     a.small_talk = len({m.group(0) for m in lx.SMALL_TALK.finditer(folded)})
@@ -194,13 +212,13 @@ def derive_moves(a: Analysis, *, off_topic: bool = False) -> list[str]:
         "attack_rival": a.attack_rival,
         "blind_promise": a.blind_promise,
         "off_topic": off_topic,
-        "concede": a.concede,
+        "concede": a.concede and not a.concede_traded,  # a price traded for volume or terms is a trade
         "close": a.close,
         "defer_honestly": a.defer,
         "probe": a.open_questions > 0 or a.need_probes > 0,
         "quantify": a.quantify,
         "value": a.value >= 2 or a.benefit_link or a.quantify,
-        "empathise": a.empathy > 0 or a.apology,
+        "empathise": a.empathy > 0 or a.apology or a.ownership,
     }
     return [m for m in MOVE_PRIORITY if present[m]]
 

@@ -23,12 +23,12 @@ NUM = r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千万半几]+)"
 #: Refusal right after a cue ("降价不可能", "discount is out of the question").
 AFTER_NEGATION = re.compile(
     r"^\S{0,3}(?:不可能|不行|没门|没办法|免谈|不了|是不可能|is out of|is not possible|isn't possible)"
-    r"|^(?:的事|这件事|这事|的问题|问题|的要求|的诉求|方面|的话题)"  # the price cut as a topic, not an offer
+    r"|^(?:的事|这件事|这事|的问题|问题|的要求|的诉求|方面|的话题|方案|的方案|的办法|标准|怎么)"  # the price cut as a topic, not an offer
 )
 
 #: Negation shortly before a cue ("不降价", "而不是打折", "rather than a discount").
 NEGATION = _rx(
-    r"不|没|无|非|别|勿|未|而不是|并不是|不是靠|与其|比起|光说|空口|嘴上|rather than|\bthan\b|instead of|\bnot\b|\bno\b|n't|\bnever\b|without"
+    r"不|没|无|非|别|勿|未|而不是|并不是|不是靠|与其|比起|光说|空口|嘴上|rather than|\bthan\b|instead of|\bnot\b|cannot|unable|\bno\b|n't|\bnever\b|without"
 )
 
 QUESTION_WORD = _rx(
@@ -63,21 +63,26 @@ EMPATHY = _rx(
     r"i understand|understandable|i hear you|makes sense|fair (?:point|concern|question)|i appreciate|thanks for|thank you|"
     r"sorry|apolog|glad|wonderful|great to hear|happy to hear|love that|i see why|i get (?:it|that|why)|you're right|you are right|frustrat|that's a real|good question|valid",
 )
-APOLOGY = _rx(r"抱歉|对不起|道歉|歉意|不好意思", r"sorry|apologi")
+APOLOGY = _rx(r"抱歉|对不起|道歉|道个歉|赔个不是|赔不是|赔罪|歉意|不好意思", r"sorry|apologi")
 OWNERSHIP = _rx(
-    r"(?:是|算)我们的?(?:责任|问题|失误|错)|我们(?:没做好|做得不好|做得不够|有责任)|责任在我们",
+    r"(?:是|算)我们的?(?:责任|问题|失误|错)|我们(?:没做好|做得不好|做得不对|做得不够|有责任|的错|的失误)|责任在我们|(?:损失|责任)我们(?:来)?(?:认|承担|担)|我们(?:认|承担)(?:这个|这次)?(?:损失|责任)",
     r"our (?:fault|mistake|responsibility)|on us\b|we (?:dropped|let you down|should have)",
 )
 
 CONCEDE = _rx(
     r"打折|折扣|\d+(?:\.\d+)?折|[一二三四五六七八九]+五?折|降[0-9一二三四五六七八九十]+个点|让[0-9一二三四五六七八九十]+个点|降价|"
-    r"(?:价格?|价钱|报价|给您|再|直接|帮您)\S{0,2}降\s*[0-9一二三四五六七八九十百千]+|按您说的来|都好说|价格好说|好商量|"
+    r"(?:价格?|价钱|报价|给您|再|直接|帮您)\S{0,2}降\s*[0-9一二三四五六七八九十百千]+|直降|按您说的来|都好说|价格好说|好商量|"
     r"便宜(?:一些|一点|点|些|[0-9一二三四五六七八九十百千]+)|让利|让价|让步|减价|少收|返点|返现|给您补偿|补偿您|赔您|赔偿您|给您赔|免单|减免|抹零|"
     r"再送|送您|赠送|白送|免费送|(?:价格|价钱)(?:方面)?您说了算|(?:跟|向|和)公司(?:再)?争取|争取(?:一下)?(?:价格|优惠|折扣|特价)|"
     r"申请(?:一下)?(?:价格|折扣|优惠|特价)|特价|最低价给|底价给|成本价",
     r"discount|\d+ ?% off (?:the |our |list )?(?:price|quote|order)|price cut|cut (?:the|our) price|lower (?:the|our) price|knock|off the price|rebate|refund|"
     r"compensate you|offer (?:you )?(?:a )?compensation|as compensation|throw in|for free|free of charge|match (?:their|the) price|price match|special price|best price|"
     r"waive|credit (?:you|your)",
+)
+#: What a concession can be traded for (volume, term, configuration): a trade, not a giveaway.
+TRADE = _rx(
+    r"框架|年度|批量|用量|集中|长期合作|预付|分期|付款方式|调整配置|换成|改成|合同期|作为交换|换取|前提是",
+    r"in exchange|in return|volume|annual|framework|provided that",
 )
 CONDITION = _rx(
     r"如果您?(?:今天|能|愿意|可以|签|订|一次|把|年|承诺|同意)|只要您|前提是|换取|作为交换|框架|年度|批量|用量|集中|长期合作|预付|"
@@ -92,15 +97,17 @@ RELATIONSHIP = _rx(r"朋友|吃饭|喝茶|喝酒|饭局|交流交流|关系|感�
 SLOW = _rx(r"不着急|不急|慢慢|考虑多久|多比较|货比三家|随时等|等您消息|您再想想|再考虑", r"no rush|take your time|whenever you")
 
 RIVAL = _rx(
-    r"他们|他家|那家|那边|对方|对手|竞品|别家|别人家|其他家|其他厂|其他供应商|另一家|友商|某些厂|有些厂|小厂|杂牌|同行那",
-    r"\bthey\b|\btheir\b|\bthem\b|competitor|other (?:vendor|supplier|company|brand)|those guys|that vendor",
+    r"他们|他家|那家|那边|对方|对手|竞品|别家|别人家|其他家|其他厂|其他供应商|另一家|友商|某些厂|有些厂|小厂|杂牌|同行那|"
+    r"那个?(?:牌子|品牌|厂家?|公司|供应商)|(?:别的|其他|其它)(?:牌子|品牌|公司|厂商|投标)",
+    r"\bthey\b|\btheir\b|\bthem\b|competitor|other (?:vendors?|suppliers?|compan(?:y|ies)|brands?|bidders?|providers?)|those guys|that vendor|"
+    r"everyone else|everybody else|the others\b|the rest of them|that brand",
 )
 RIVAL_BAD = _rx(
     r"差|烂|垃圾|骗|忽悠|不靠谱|坑人|坑|假货|翻新|偷工减料|劣质|水货|山寨|没好货|不行|出问题|出故障|倒闭|跑路|不值钱|黑心|不专业|"
     r"糊弄|千万别|别碰|不敢用|后悔|外行|不懂行|抄|低价抢单|乱报价|造假|通报|以次充好|小作坊|作坊|召回|丢|没人接|没人管|不负责|"
-    r"出事|事故|投诉|口碑|低劣|经常坏|老坏|三天两头|开源代码|上当|吃亏|骗子|不地道|缺斤少两|偷|翻车|失灵|瘫",
+    r"出事|事故|投诉|口碑|低劣|经常坏|老坏|三天两头|开源代码|上当|吃亏|骗子|不地道|缺斤少两|偷|翻车|失灵|瘫|落后|摆设|不懂(?!您)|只会|花架子|过时",
     r"terrible|junk|scam|lousy|poor quality|garbage|can't be trusted|cannot be trusted|unreliable|knock-?off|shoddy|"
-    r"cut corners|rip-?off|cheat|bankrupt|avoid them|regret|crap|inferior|sketchy|amateur|fly-by-night|will fail",
+    r"cut corners|rip-?off|cheat|bankrupt|outdated|clueless|useless|fraud|crooks|avoid them|regret|crap|inferior|sketchy|amateur|fly-by-night|will fail",
 )
 
 BLIND_PROMISE = _rx(
@@ -147,6 +154,20 @@ PRESSURE = _rx(
     r"恢复原价|限时|走个形式|先定下来",
     r"last chance|only today|prices? (?:go|goes) up|last unit|won't last|before it's gone",
 )
+#: An ultimatum corners the customer ("今天不签，明天就涨价"): pressure plus a threat.
+ULTIMATUM = _rx(
+    r"(?:今天|现在|马上|这周|本周)不(?:签|买|定|下单)[^。!?]{0,8}(?:就|明天|以后|下周|涨|没)|不签就|不买就|(?:明天|下周|过几天)就涨|"
+    r"过了(?:今天|这周|本周|月底)就(?:没|涨|不)",
+    r"sign (?:today|now) or|if you don't sign (?:today|now)|price goes up tomorrow|or you will regret",
+)
+#: Rate figures carry value without a verb ("年故障率0.6%", "十个百分点").
+QUANT_RATE = _rx(
+    r"(?:率|比例|占比|良品|合格|故障|损耗|能耗|成本|利润|效率)[^,。!?]{0,6}" + NUM + r"\s*(?:%|个?百分点)",
+    NUM + r"\s*个?百分点|百分之" + NUM + r"(?!百)",
+    r"\d+(?:\.\d+)?\s*(?:%|percent|percentage points?)",
+)
+#: Compensation put into a dated proposal is a plan, not an instant concession.
+COMP_PLAN = _rx(r"补偿|赔偿|赔付", r"compensat")
 
 VALUE = _rx(
     r"帮您|为您|对您|让您|给您带来|您的(?:团队|同事|员工|业务|公司|工厂|生产|客户|用户)|节省|节约|省下|省去|省心|省事|提升|提高|"
@@ -179,8 +200,8 @@ TIME = _rx(
     r"thursday|friday|saturday|sunday|\bby (?:end|eod|noon)|\d\s?(?:am|pm)\b|\bat \d|within \d+ (?:days|hours)|end of (?:the )?(?:day|week|month)",
 )
 CLOSE_ACTION = _rx(
-    r"约|安排|见面|拜访|上门|过来|过去|带上?|签|合同|协议|下单|订单|演示|试用|试点|样机|方案|报价单|对比表|清单|发到|发给|发您|邮箱|"
-    r"开会|会议|碰一下|碰个头|汇报|定下来|敲定|启动|开始|排期|排产|到货|发货|给您看|过目|测算|过一遍|对一遍|讲完|交您|核对|结论",
+    r"约|安排(?:见面|拜访|演示|会|时间|试|一次|个时间|您)|见面|拜访|上门(?:拜访|演示|讲|汇报|谈|沟通|找您)|过来|过去|带上?|签|合同|协议|下单|订单|演示|试用|试点|样机|方案|报价单|对比表|清单|发到|发给|发您|邮箱|"
+    r"开会|会议|碰一下|碰个头|汇报|定下来|敲定|启动|开始|排期|给您看|过目|测算|过一遍|对一遍|讲完|交您|核对|结论",
     r"\bmeet|visit|\bcall\b|\bsign|contract|agreement|\border|\bdemo|\btrial|pilot|proposal|quote|\bsend|email|"
     r"schedule|book|set up|come by|drop by|kick off|start|go ahead|show you|walk you through|go through|present",
 )

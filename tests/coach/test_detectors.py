@@ -124,3 +124,68 @@ def test_echo() -> None:
 def test_playbook_paste() -> None:
     text = "应对价格异议的要点：一、不要立刻正面回答价格；二、用提问弄清客户的真实需求；三、针对需求给出方案；四、优先用附加价值代替降价。"
     assert "playbook" in detect_gaming(text, "太贵了", 60).flags
+
+
+# -- gaps reported by the scenario author (complaint-delivery, rival attacks, ultimatums) ----------
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "降价的事我不能当场拍板，明天上午答复您。",
+        "降价的事我得请示公司，明天给您答复。",
+        "断货的损失我们认，补偿方案明天给您。",
+        "明天上午我把补偿方案带过来。",
+        "I cannot promise a discount on the spot; we will agree compensation tomorrow.",
+        "高用量的料号走年度框架价，单价降4%。",  # a price traded for volume is a trade, not a giveaway
+    ],
+)
+def test_refusal_deferral_or_trade_is_not_a_concession(reply: str) -> None:
+    assert "concede" not in analyse(reply).moves
+
+
+@pytest.mark.parametrize("reply", ["我给您补偿两千元。", "行，那就直降8%。", "好的，下批货降五个点。"])
+def test_instant_concessions_still_found(reply: str) -> None:
+    assert "concede" in analyse(reply).moves
+
+
+@pytest.mark.parametrize("reply", ["先给您道个歉。", "这事是我们做得不好。", "断货的损失我们认。"])
+def test_apology_and_ownership_are_empathy(reply: str) -> None:
+    assert "empathise" in analyse(reply).moves
+
+
+@pytest.mark.parametrize("reply", ["我们的年故障率0.6%。", "良品率比原来高了十个百分点。", "Failure rate is 0.6% per year."])
+def test_rate_figures_quantify(reply: str) -> None:
+    assert analyse(reply).quantify
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "他们技术落后，只会抄老方案。",
+        "他们那套系统就是摆设，根本不懂制造。",
+        "那个牌子就是垃圾。",
+        "Honestly, everyone else is a scam.",
+        "The other bidders are cheats.",
+    ],
+)
+def test_rival_attacks(reply: str) -> None:
+    assert analyse(reply).moves[0] == "attack_rival"
+
+
+def test_rival_named_then_own_product_is_not_an_attack() -> None:
+    assert not analyse("他们价格低一些，我们差在哪我来给您拆开看看。").attack_rival
+
+
+def test_ultimatum_is_cornering_as_well_as_a_close() -> None:
+    a = analyse("今天不签，明天就涨价。")
+    assert a.cornering and a.pressure and "close" in a.moves
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["上门保修当天到场，这对分拨中心意味着停机时间少一半。", "我们可以安排工程师上门培训，三天内把各地的人都教会。"],
+)
+def test_service_level_with_a_time_is_value_not_a_close(reply: str) -> None:
+    a = analyse(reply)
+    assert "close" not in a.moves and "value" in a.moves

@@ -34,6 +34,10 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "我们会把培训、上门服务和交付安排都写进方案，帮您省下后续的时间和麻烦。",
             "这套方案的重点是帮您降低后续的使用和维护成本，我可以把每一项能省下什么逐条算给您看。",
         ],
+        "quantify": [
+            "按您现在的规模粗算，这样每年大约能帮您节省百分之十左右的费用，具体数字我算好给您过目。",
+        ],
+        "after_probe": ["弄清楚这几点之后，我再对着您最关心的部分给您一个具体的方案。"],
         "defer": [
             "这一点我现在不想随口承诺，给我一天时间跟公司和技术同事确认，明天上午给您准确答复。",
         ],
@@ -58,6 +62,8 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "We would include training, on-site service and delivery planning in the proposal, which saves your team time later.",
             "The point of our offer is to lower your running and maintenance costs, and I can show you item by item what each part saves.",
         ],
+        "quantify": ["At your volume that saves you roughly 10% a year; I will send you the calculation to check."],
+        "after_probe": ["Once I understand that, I will come back with a proposal built around what matters most to you."],
         "defer": ["I would rather not promise that on the spot; give me a day to check with our engineers and I will answer by tomorrow morning."],
         "close": [
             "I'll send you the proposal with the details tomorrow morning; could we go through it on Wednesday afternoon?",
@@ -73,7 +79,12 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
     },
 }
 
-_ORDER = ("probe", "value", "defer", "close")
+_ORDER = ("probe", "value", "quantify", "defer", "close")
+#: What each must move of a rubric needs in the better reply.
+_MUST_NEED = {"probe": "probe", "value": "value", "quantify": "quantify", "close": "close", "defer_honestly": "defer"}
+#: Moves of the rep's own sentences that are worth keeping, and the need each one already covers.
+_KEEP = {"probe": "probe", "value": "value", "quantify": "quantify", "defer_honestly": "defer", "close": "close", "empathise": "ack"}
+_BLOCKING = {"grader_instruction", "keyword_list", "echo", "playbook", "off_topic"}
 _NEED = {"probe": "probe", "empathy": "probe", "value": "value", "adapt": "value", "honesty": "defer", "next-step": "close"}
 
 
@@ -100,18 +111,31 @@ def _pick(options: list[str], seed: str) -> str:
 _FILLER = re.compile(r"^(?:说实话|说白了|老实说|其实|哎呀|嗯|好吧|行|那个|我就直说吧|honestly|look|well|ok)\W*$", re.I)
 
 
-def _phrase(customer: str) -> str:
-    """The customer's most telling clause (the longest that is not a filler), to quote back."""
+def _phrase(customer: str, banned: frozenset[str] = frozenset()) -> str:
+    """The customer's most telling clause (the longest that is not a filler), to quote back.
+
+    A clause that would read as a rule-breaking move when repeated (a demanded price cut quoted
+    back is still "降价") is not quoted.
+    """
     clauses = [c.strip() for c in re.split(r"[，,。！？!?；;…]", customer.strip()) if c.strip()]
     clauses = [c for c in clauses if not _FILLER.match(c)] or clauses
+    clauses = [c for c in clauses if not set(analyse(c).moves) & banned]
     if not clauses:
         return ""
     best = max(clauses, key=len)
     return best if len(best) <= 24 else best[:24] + "…"
 
 
-def _ack(customer: str, key: str) -> str:
-    phrase = _phrase(customer)
+_COMPLAINT = re.compile(r"延误|晚了|断货|损失|出错|坏了|故障|投诉|不满|生气|怎么回事|没准|交代|赔|delay|late|broke|lost|complain|again")
+
+
+def _ack(customer: str, key: str, banned: frozenset[str] = frozenset(), apologise: bool = False) -> str:
+    phrase = _phrase(customer, banned)
+    if apologise:
+        sorry = "非常抱歉，给您添了麻烦，这是我们的责任。" if key == "zh" else "I am sorry for the trouble; this is on us."
+        return sorry if not phrase else (
+            f"{sorry}您说“{phrase}”，我完全理解您的心情。" if key == "zh" else f"{sorry} You said \"{phrase}\"; I understand."
+        )
     if not phrase:
         return "我理解您的想法。" if key == "zh" else "I understand where you're coming from."
     return f"您说“{phrase}”，我能理解。" if key == "zh" else f"You said \"{phrase}\"; I understand."
@@ -120,7 +144,8 @@ def _ack(customer: str, key: str) -> str:
 def _from_exemplars(
     need: str, scenario: Scenario, key: str, words: set[str], used: set[str]
 ) -> str | None:
-    wanted = {"probe": {"probe"}, "value": {"value", "quantify"}, "defer": {"defer_honestly"}, "close": {"close"}}[need]
+    wanted = {"probe": {"probe"}, "value": {"value", "quantify"}, "quantify": {"quantify"}, "defer": {"defer_honestly"},
+              "close": {"close"}}[need]
     texts = tuple(t for band in (5, 4) for t in scenario.exemplars.get(band, []))
     best: tuple[int, str] | None = None
     for sent, lang, moves in _exemplar_sentences(scenario.id, texts):
@@ -145,6 +170,21 @@ def _remedy_sentence(motive: Motive, key: str) -> str | None:
     return f"接下来我会{first.removeprefix('先')}。"
 
 
+def _kept(reply: str, flags: list[str], banned: set[str]) -> list[tuple[str, set[str]]]:
+    """The rep's own sentences worth keeping (a good move, nothing that breaks a rule), with their moves."""
+    if not reply or _BLOCKING & set(flags):
+        return []
+    out: list[tuple[str, set[str]]] = []
+    for sent in _SENT.findall(reply):
+        sent = sent.strip()
+        a = analyse(sent)
+        moves = set(a.moves)
+        if len(sent) < 4 or not moves & set(_KEEP) or moves & banned or a.pressure or a.cornering:
+            continue
+        out.append((sent, moves))
+    return out[:3]
+
+
 def compose_better_reply(
     scenario: Scenario,
     customer: str,
@@ -154,26 +194,45 @@ def compose_better_reply(
     lang: str,
     *,
     motive_known: bool = False,
+    reply: str = "",
+    flags: list[str] | None = None,
+    early: bool = False,
 ) -> str:
-    """An improved reply answering ``customer``, strongest where the rep's reply was weakest."""
+    """An improved reply answering ``customer``: the rep's good sentences kept, what is missing added.
+
+    The result acknowledges the customer, keeps what the rep did well, contains the rubric's
+    must moves and none of its must-nots, and fits the persona's type.  ``early`` means the
+    right move now is to ask (value and next step come after the customer's answer).
+    """
     key = "en" if lang == "en" else "zh"
+    banned = _BAD | {r.move for r in scenario.rubric.must_nots}
     words = {t for t in tokens(customer) if len(t) >= 2}
     if motive is not None:
         words |= {t for t in tokens(motive.remedy.get(key)) if len(t) >= 2}
+    kept = _kept(reply, flags or [], banned) if (lang == "en") == (detect_language(reply or customer) == "en") else []
+    covered = {_KEEP[m] for _, moves in kept for m in moves if m in _KEEP}
     needs = {_NEED[c] for c in weak if c in _NEED}
+    needs |= {_MUST_NEED[r.move] for r in scenario.rubric.musts if r.move in _MUST_NEED}
     if analysis.blind_promise or analysis.defer:
         needs.add("defer")
     if not analysis.probes or "probe" in needs:
         needs.add("probe")
-    if not needs - {"probe"}:
+    if early:
+        needs -= {"value", "close", "quantify"}
+    elif not needs - {"probe"} - covered:
         needs.add("close")
-    parts = [_ack(customer, key)]
-    used: set[str] = set()
+    needs -= covered
+    if "quantify" in covered:
+        needs.discard("value")
+    apologise = any(r.move == "empathise" for r in scenario.rubric.musts) and bool(_COMPLAINT.search(fold(customer)))
+    parts = [] if "ack" in covered else [_ack(customer, key, frozenset(banned), apologise)]
+    parts += [sent for sent, _ in kept]
+    used: set[str] = set(parts)
     for need in _ORDER:
         if need not in needs:
             continue
         sentence = None
-        if need == "value" and motive is not None and motive_known:
+        if need in ("value", "quantify") and motive is not None and motive_known and need == "value":
             sentence = _remedy_sentence(motive, key)
         if sentence is None and need != "defer":
             sentence = _from_exemplars(need, scenario, key, words, used)
@@ -181,12 +240,32 @@ def compose_better_reply(
         used.add(sentence)
         parts.append(sentence)
         if need == "value":
-            kinds = [k for k in (scenario.persona.personality, scenario.persona.decision_style,
-                                 scenario.persona.value_type) if k and k in TEMPLATES[key]]
-            if kinds:
-                parts.append(TEMPLATES[key][kinds[0]][0])
+            parts.extend(_persona_sentence(scenario, key))
+    if early:
+        parts.append(TEMPLATES[key]["after_probe"][0])
     if scenario.persona.personality == "actor" and "close" in needs:
         parts.insert(len(parts) - 1, TEMPLATES[key]["slow"][0])
+    return _finish(parts, customer, key, banned, scenario)
+
+
+def _persona_sentence(scenario: Scenario, key: str) -> list[str]:
+    p = scenario.persona
+    kinds = [k for k in (p.personality, p.decision_style, p.value_type) if k and k in TEMPLATES[key]]
+    return [TEMPLATES[key][kinds[0]][0]] if kinds else []
+
+
+def _finish(parts: list[str], customer: str, key: str, banned: set[str], scenario: Scenario) -> str:
+    """Join the parts, drop any that breaks a must-not, and add a must that is still missing."""
     sep = " " if key == "en" else ""
-    text = sep.join(p if p[-1] in "。！？!?.;；" else p + ("." if key == "en" else "。") for p in parts)
+
+    def join(ps: list[str]) -> str:
+        return sep.join(p if p[-1] in "。！？!?.;；" else p + ("." if key == "en" else "。") for p in ps if p)
+
+    parts = [p for i, p in enumerate(parts) if i == 0 or not set(analyse(p).moves) & banned]
+    moves = set(analyse(join(parts)).moves)
+    for rule in scenario.rubric.musts:
+        need = _MUST_NEED.get(rule.move) or ("probe" if rule.move == "empathise" else None)
+        if rule.move not in moves and need:
+            parts.append(_pick(TEMPLATES[key][need], customer + need))
+    text = join(parts)
     return text if fold(text) != fold(customer) else text + sep

@@ -160,6 +160,41 @@ def score_criteria(a: Analysis, ctx: Context) -> dict[str, Scored]:
     }
 
 
+#: Level shown for a criterion that is not expected yet at this moment (neutral-high, not a reward).
+NOT_YET = 75
+
+
+def stage_adjust(
+    scenario: Scenario, a: Analysis, scores: dict[str, Scored], *, state_id: object = None, motive_revealed: bool = False
+) -> dict[str, Scored]:
+    """Criteria as a trainer reads them at this moment of the conversation.
+
+    When the scenario requires probing first (a must ``probe``), the customer has not opened up
+    yet and the reply asks for the real need, value and next step are not expected yet: they
+    show as neutral-high with a comment saying so instead of as failures, so the total and the
+    criteria tell the same story.  Only the explanation changes; the score is computed from the
+    raw criteria.
+    """
+    early_state = state_id is None or state_id == scenario.initial_state
+    if state_id is not None and not early_state:
+        try:
+            state = scenario.state(str(state_id))
+        except (KeyError, ValueError):
+            return scores
+        early_state = not state.reveal_motive and any(
+            scenario.state(t).reveal_motive for k, t in state.transitions.items() if k == "probe"
+        )
+    probing_first = any(r.move == "probe" for r in scenario.rubric.musts)
+    asked = a.need_probes > 0 or a.open_questions > 0
+    if not (probing_first and early_state and not motive_revealed and asked):
+        return scores
+    out = dict(scores)
+    for crit, code in (("value", "not_yet_value"), ("next-step", "not_yet_next")):
+        if out[crit][0] < NOT_YET and not (crit == "value" and a.concede):
+            out[crit] = (NOT_YET, code)
+    return out
+
+
 def persona_kinds(scenario: Scenario) -> tuple[str, ...]:
     """The persona's personality, decision style and value type that are set."""
     p = scenario.persona

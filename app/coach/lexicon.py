@@ -166,6 +166,11 @@ QUANT_RATE = _rx(
     NUM + r"\s*个?百分点|百分之" + NUM + r"(?!百)",
     r"\d+(?:\.\d+)?\s*(?:%|percent|percentage points?)",
 )
+#: Introducing some (other) product: the topic gate then checks whether it belongs to this scenario.
+PRODUCT_INTRO = _rx(
+    r"新出|新推出|新上市|新品|新款|一款|还代理|也代理|代理了?一|还卖|也卖|另一款|另外一款|顺便(?:推荐|介绍|说一下)|推荐(?:您|你)?(?:一款|一个|个)",
+    r"we also (?:sell|offer|have|make)|new product|latest product|check out our|our new\b|have you heard of our",
+)
 #: Compensation put into a dated proposal is a plan, not an instant concession.
 COMP_PLAN = _rx(r"补偿|赔偿|赔付", r"compensat")
 

@@ -70,6 +70,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "calm": "语气平和克制。",
         "dismissive": "轻视客户的顾虑或推卸责任。",
         "neutral": "语气平稳。",
+        "not_yet_value": "此刻还不到讲价值的时候：先问清真实原因是对的，价值放在客户回答之后。",
+        "not_yet_next": "此刻还不急于约下一步：先问清需求，需求清楚了再约时间。",
     },
     "en": {
         "rhetorical": "Rhetorical or accusing questions put the customer on the spot.",
@@ -113,6 +115,8 @@ COMMENTS: dict[str, dict[str, str]] = {
         "calm": "Calm and composed.",
         "dismissive": "Brushes off the concern or shifts the blame.",
         "neutral": "Even tone.",
+        "not_yet_value": "Not expected yet: at this moment finding the real reason comes first; the value pitch follows the answer.",
+        "not_yet_next": "Not expected yet: ask first; the next step comes once the need is clear.",
     },
 }
 

@@ -32,6 +32,7 @@ from app.coach.errors import EmptyReplyError, ReplyTooLongError
 from app.coach.feedback import CitationFinder, compose_feedback
 from app.coach.gaming import GamingReport, detect_gaming
 from app.coach.semantic import ExemplarBank, SemanticFeatures, embed
+from app.coach.topic import unrelated_pitch
 from app.domain import CRITERIA, CriterionScore, ScoreResult
 from app.scenarios.loader import ScenarioRegistry
 from app.scenarios.schema import Motive, Scenario
@@ -192,7 +193,9 @@ class ReplyScorer:
         off_topic = g.grader or (a.small_talk >= 2 and weak_sales) or a.small_talk >= 4 or (
             sem.customer_sim < cal.offtopic_customer and sem.top_sim < cal.offtopic_exemplar and overlap < 0.2
         )
-        ctx = crit.Context(relevance=relevance, persona_kinds=crit.persona_kinds(scenario))
+        # a pitch for another product is off the customer's topic however fluent it sounds
+        off_topic = off_topic or unrelated_pitch(scenario, customer, a.folded, reply, overlap)
+        ctx = crit.Context(relevance=0.0 if off_topic else relevance, persona_kinds=crit.persona_kinds(scenario))
         scores = crit.score_criteria(a, ctx)
         rules = sum(scenario.weight(c) * scores[c][0] for c in CRITERIA) / 100.0
         flags = list(g.flags) + (["off_topic"] if off_topic and not g.grader else [])
@@ -226,19 +229,23 @@ class ReplyScorer:
     ) -> ScoreResult:
         scenario = bd.scenario
         motive = _motive(scenario, context.get("motive_id"), customer)
-        criteria = [
-            CriterionScore(id=c, score=bd.criteria[c][0], comment=_comment(lang, bd.criteria[c][1]))
-            for c in CRITERIA
-        ]
-        weak = _weak(scenario, bd.criteria)
-        feedback = compose_feedback(scenario, bd.criteria, bd.flags, bd.moves, lang)
+        shown = crit.stage_adjust(
+            scenario, bd.analysis, bd.criteria,
+            state_id=context.get("state_id"), motive_revealed=bool(context.get("motive_revealed")),
+        )
+        criteria = [CriterionScore(id=c, score=shown[c][0], comment=_comment(lang, shown[c][1])) for c in CRITERIA]
+        weak = _weak(scenario, shown)
+        feedback = compose_feedback(scenario, shown, bd.flags, bd.moves, lang)
         better = compose_better_reply(
-            scenario, customer, bd.analysis, weak, motive, lang, motive_known=bool(context.get("motive_revealed"))
+            scenario, customer, bd.analysis, weak, motive, lang,
+            motive_known=bool(context.get("motive_revealed")), reply=reply, flags=bd.flags,
+            early=shown != bd.criteria,
         )
         cites = self.citations.find(scenario, customer, weak, lang)
+        score = _coherent(bd.score, scenario, shown)
         return ScoreResult(
-            score=bd.score,
-            band=_band(bd.score),
+            score=score,
+            band=_band(score),
             criteria=criteria,
             feedback=feedback,
             better_reply=better,
@@ -253,6 +260,18 @@ def _band(score: int) -> int:
     from app.domain import band_for
 
     return band_for(score)
+
+
+def _coherent(score: int, scenario: Scenario, shown: dict[str, tuple[int, str]]) -> int:
+    """Keep the total within reach of the criteria it shows (never changing the band).
+
+    A total of 100 next to criteria averaging 85 reads as broken; the total may exceed the
+    rubric-weighted mean of the shown criteria by at most 10 points, but never drops below
+    the floor of the band the blend gave it, so the ranking by band is untouched.
+    """
+    mean = sum(scenario.weight(c) * shown[c][0] for c in CRITERIA)
+    floor = (_band(score) - 1) * 20 + 1 if score > 20 else score
+    return max(floor, min(score, int(round(mean)) + 10))
 
 
 def _comment(lang: str, code: str) -> str:

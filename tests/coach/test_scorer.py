@@ -117,3 +117,72 @@ def test_exemplar_cache_follows_edited_text(scorer: ReplyScorer, registry: Scena
     assert GOOD in texts
     _, _, original = scorer.bank.matrix(scenario)
     assert GOOD not in original
+
+
+# -- consistency a trainer notices ------------------------------------------------------------------
+
+OPENING_PROBE = "理解您的顾虑。方便说说您主要是和哪家的配置比较的吗？您更看重一次性采购价，还是三年的总使用成本？"
+
+
+def test_opening_probe_total_and_criteria_tell_one_story(scorer: ReplyScorer) -> None:
+    r = scorer.score(PO, "你们的电脑太贵了，别家便宜多了", OPENING_PROBE)
+    crit = {c.id: c for c in r.criteria}
+    assert r.band == 5
+    # value and next step are "not yet expected" here, shown neutral-high with a comment saying so
+    for cid in ("value", "next-step"):
+        assert crit[cid].score >= 70
+        assert "还不" in crit[cid].comment
+    mean = sum(c.score for c in r.criteria) / len(r.criteria)
+    assert r.score <= mean + 12
+
+
+def test_not_yet_only_while_probing_is_the_right_move(scorer: ReplyScorer) -> None:
+    revealed = scorer.score(PO, "你们的电脑太贵了", OPENING_PROBE, persona_context={"motive_revealed": True})
+    assert {c.id: c.score for c in revealed.criteria}["value"] < 70
+    pitch = scorer.score(PO, "你们的电脑太贵了", MEDIOCRE)
+    assert {c.id: c.score for c in pitch.criteria}["next-step"] < 70
+
+
+def test_better_reply_keeps_the_reps_probe(scorer: ReplyScorer) -> None:
+    r = scorer.score(PO, "你们的电脑太贵了，别家便宜多了", OPENING_PROBE)
+    assert "方便说说您主要是和哪家的配置比较的吗" in r.better_reply
+    again = scorer.score(PO, "你们的电脑太贵了，别家便宜多了", r.better_reply)
+    assert "probe" in again.moves and again.band == 5
+
+
+def test_better_reply_for_a_weak_reply_lands_high_in_every_scenario(
+    scorer: ReplyScorer, registry: ScenarioRegistry
+) -> None:
+    for scenario in registry:
+        customer = scenario.openings[0]
+        weak = scorer.score(scenario.id, customer, "好的，我知道了。")
+        better = scorer.score(scenario.id, customer, weak.better_reply)
+        assert better.band >= 4, (scenario.id, weak.better_reply, better.score)
+        assert not [f for f in better.flags if f.startswith("must_not")], (scenario.id, better.flags)
+        assert not [f for f in better.flags if f.startswith("missing_must")], (scenario.id, better.flags)
+
+
+def test_better_reply_never_quotes_a_demanded_price_cut(scorer: ReplyScorer) -> None:
+    customer = "这个月第三次延误了！下一批货必须降价百分之五，不然以后别合作了。"
+    r = scorer.score("complaint-delivery", customer, "好的，我知道了。")
+    assert "降价" not in r.better_reply and "抱歉" in r.better_reply
+
+
+@pytest.mark.parametrize(
+    ("scenario", "reply"),
+    [
+        ("ic-card-request", "我们新出了一款空气净化器，除甲醛效果很好，现在买还送滤芯，您要不要考虑一下？"),
+        ("price-objection", "我们公司还代理一款智能马桶盖，冬天坐着很暖和，您家里要不要装一个？"),
+        ("complaint-delivery", "We also sell premium coffee machines for offices; would your team like a free trial?"),
+    ],
+)
+def test_unrelated_product_pitch_is_off_topic(scorer: ReplyScorer, registry: ScenarioRegistry, scenario: str,
+                                              reply: str) -> None:
+    r = scorer.score(scenario, registry.get(scenario).openings[0], reply)
+    assert r.band <= 2 and "off_topic" in r.flags
+
+
+def test_own_product_answering_the_request_is_not_off_topic(scorer: ReplyScorer, registry: ScenarioRegistry) -> None:
+    customer = registry.get("ic-card-request").openings[0]
+    r = scorer.score("ic-card-request", customer, "我们新款电视支持外接模块，您说的IC卡功能可以这样实现。您主要用卡做什么？")
+    assert "off_topic" not in r.flags and r.band >= 3

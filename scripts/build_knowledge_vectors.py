@@ -16,12 +16,15 @@ Usage::
 
     .venv/bin/python scripts/build_knowledge_vectors.py            # write the seed
     .venv/bin/python scripts/build_knowledge_vectors.py --check    # exit 1 if it is stale
+    .venv/bin/python scripts/build_knowledge_vectors.py --time-first-start   # benchmark, with and without
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,18 +34,39 @@ from app.config import load_settings  # noqa: E402
 from app.retrieval.builder import cache_key, prepare  # noqa: E402
 from app.retrieval.embeddings import make_embeddings  # noqa: E402
 from app.retrieval.errors import CoachIndexError  # noqa: E402
-from app.retrieval.knowledge_index import knowledge_inputs  # noqa: E402
+from app.retrieval.knowledge_index import ensure_knowledge_index, knowledge_inputs  # noqa: E402
 from app.retrieval.seed import load_seed, save_seed, seed_path  # noqa: E402
 from app.retrieval.store import read_index  # noqa: E402
+
+
+def time_first_start(knowledge_dir: Path, with_seed: bool) -> float:
+    """Seconds for ``ensure_knowledge_index`` on an empty data dir, as ``coach serve`` runs it (1 thread)."""
+    with tempfile.TemporaryDirectory(prefix="coach-first-start-") as tmp:
+        knowledge = Path(tmp) / "knowledge"
+        shutil.copytree(knowledge_dir / "playbooks", knowledge / "playbooks")
+        if with_seed:
+            shutil.copy(seed_path(knowledge_dir), seed_path(knowledge))
+        settings = load_settings(data_dir=Path(tmp) / "data", knowledge_dir=knowledge)
+        started = time.perf_counter()
+        retriever = ensure_knowledge_index(settings, make_embeddings(settings))
+        seconds = time.perf_counter() - started
+        print(f"first start {'with' if with_seed else 'without'} the seed: {len(retriever)} chunks, {seconds:.2f}s")
+        return seconds
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--output", type=Path, default=None, help="seed file (default: knowledge/playbooks.vectors.npz)")
     parser.add_argument("--check", action="store_true", help="only report whether the seed covers every text")
+    parser.add_argument("--time-first-start", action="store_true",
+                        help="time building the knowledge index on an empty data dir, with and without the seed")
     args = parser.parse_args(argv)
 
     settings = load_settings()
+    if args.time_first_start:
+        time_first_start(settings.knowledge_dir, with_seed=True)
+        time_first_start(settings.knowledge_dir, with_seed=False)
+        return 0
     embeddings = make_embeddings(settings, threads=None)
     output = args.output or seed_path(settings.knowledge_dir)
     texts = list(dict.fromkeys(prepare(knowledge_inputs(settings)).texts))

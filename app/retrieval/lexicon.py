@@ -93,8 +93,11 @@ def _base(word: str) -> str:
     return word
 
 
-def translate_terms(query: str) -> list[str]:
-    """Chinese terms for the domain words of an English query (in query order, no repeats)."""
+def translate_terms(query: str, primary_only: bool = False) -> list[str]:
+    """Chinese terms for the domain words of an English query (in query order, no repeats).
+
+    ``primary_only`` keeps the first (main) term of each entry: fewer tokens to embed.
+    """
     words = [_base(w) for w in _WORD.findall(query.lower())]
     out: list[str] = []
     i = 0
@@ -102,7 +105,8 @@ def translate_terms(query: str) -> list[str]:
         for size in range(min(_MAX_PHRASE, len(words) - i), 0, -1):
             phrase = " ".join(words[i : i + size])
             if phrase in LEXICON:
-                out.extend(LEXICON[phrase].split())
+                found = LEXICON[phrase].split()
+                out.extend(found[:1] if primary_only else found)
                 i += size
                 break
         else:

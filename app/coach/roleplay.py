@@ -35,6 +35,25 @@ def choose_transition(moves: list[str], transitions: dict[str, str]) -> tuple[st
     return "default", transitions["default"]
 
 
+def effective_moves(moves: list[str], transitions: dict[str, str], scenario: Scenario) -> list[str]:
+    """The moves the engine reacts to: a close backed by value is not read as pushing.
+
+    A reply that offers value for this customer and proposes a time ("…能帮您省下两百个小时，
+    周三下午我带方案过来？") is not the same as a bare push to sign.  When the state's
+    ``close`` transition leads to a pushed state (one whose own ``close`` ends in a walk-away),
+    and the reply also carries value or a quantified benefit, the engine reacts to the value.
+    """
+    if "close" not in moves or not {"value", "quantify"} & set(moves) or "close" not in transitions:
+        return moves
+    target = scenario.state(transitions["close"])
+    if target.ending is not None:
+        return moves
+    onward = target.transitions.get("close")
+    if onward is not None and scenario.state(onward).ending == "walkaway":
+        return [m for m in moves if m != "close"]
+    return moves
+
+
 def _pick(rng: random.Random, options: list[str], used: list[str]) -> str:
     """A variant not said yet in this session; when all were said, any but the last one."""
     fresh = [o for o in options if o not in used]
@@ -87,7 +106,8 @@ class RoleplayService:
             },
         )
         state = scenario.state(session.state_id)
-        _, target_id = choose_transition(score.moves, {str(k): v for k, v in state.transitions.items()})
+        transitions = {str(k): v for k, v in state.transitions.items()}
+        _, target_id = choose_transition(effective_moves(score.moves, transitions, scenario), transitions)
         target = scenario.state(target_id)
         turn = session.turn + 1
         rng = random.Random(f"{session.seed}:{turn}:{target_id}")

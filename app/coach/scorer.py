@@ -55,6 +55,8 @@ class Breakdown:
     moves: list[str]
     caps: dict[str, int]
     score: int
+    blend: int = 100
+    """The calibrated score before any cap."""
 
     def features(self) -> list[float]:
         """The calibration features (see :meth:`Calibration.grade`)."""
@@ -202,8 +204,9 @@ class ReplyScorer:
         moves = derive_moves(a, off_topic=off_topic)
         caps = self._caps(scenario, a, flags, moves)
         grade = cal.grade(rules, sem.expected_band, sem.good_sim - sem.bad_sim)
-        score = min([Calibration.to_score(grade), *caps.values()])
-        return Breakdown(scenario, a, g, sem, scores, rules, flags, moves, caps, score)
+        blend = Calibration.to_score(grade)
+        score = min([blend, *caps.values()])
+        return Breakdown(scenario, a, g, sem, scores, rules, flags, moves, caps, score, blend)
 
     def _caps(self, scenario: Scenario, a: Analysis, flags: list[str], moves: list[str]) -> dict[str, int]:
         table = self.calibration.caps
@@ -242,7 +245,10 @@ class ReplyScorer:
             early=shown != bd.criteria,
         )
         cites = self.citations.find(scenario, customer, weak, lang)
-        score = _coherent(bd.score, scenario, shown)
+        caps = dict(bd.caps)
+        if context.get("motive_revealed"):  # the customer has opened up: asking first is behind us
+            caps.pop("missing_must:probe", None)
+        score = _coherent(bd.score if caps == bd.caps else min([bd.blend, *caps.values()]), scenario, shown)
         return ScoreResult(
             score=score,
             band=_band(score),
@@ -251,7 +257,7 @@ class ReplyScorer:
             better_reply=better,
             citations=cites,
             moves=bd.moves,
-            flags=bd.flags + [k for k in bd.caps if k.startswith(("must_not", "missing_must"))],
+            flags=bd.flags + [k for k in caps if k.startswith(("must_not", "missing_must"))],
             language="en" if lang == "en" else "zh",
         )
 

@@ -101,7 +101,8 @@ def is_playbook(folded: str, length: int) -> bool:
     """Long-ish generic method text: talks about customers in rules and lists, not to this customer."""
     generic = len(lx.GENERIC_THIRD.findall(folded))
     second = len(lx.SECOND_PERSON.findall(folded))
-    listy = len(re.findall(r"(?:^|[\s。;:])(?:[一二三四五六七八九十]、|\d[.、)]|第[一二三四五]|step \d|- )", folded))
+    # list markers ("1.", "二、"); a decimal such as "0.3%" is not one
+    listy = len(re.findall(r"(?:^|[\s。;:])(?:[一二三四五六七八九十]、|\d[、)]|\d\.(?!\d)|第[一二三四五]|step \d|- )", folded))
     if len(re.findall(r"(?:客户|顾客|销售|customer|rep|salesperson)\s*(?:\([^)]{0,20}\))?\s*:", folded)) >= 2:
         return True  # a scripted dialogue pasted from the material
     first = len(lx.FIRST_PERSON.findall(folded))

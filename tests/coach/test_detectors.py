@@ -189,3 +189,13 @@ def test_ultimatum_is_cornering_as_well_as_a_close() -> None:
 def test_service_level_with_a_time_is_value_not_a_close(reply: str) -> None:
     a = analyse(reply)
     assert "close" not in a.moves and "value" in a.moves
+
+
+def test_decimals_are_not_list_markers_of_a_pasted_playbook() -> None:
+    reply = (
+        "Good question. On 120,000 parts: 0.3% false rejects and 0.02% escapes; high glare pushes false rejects "
+        "to 0.8%. I'll send the raw data by 3 pm tomorrow. Which defect type matters most on your line?"
+    )
+    assert "playbook" not in detect_gaming(reply, "What's the false-reject rate exactly?", 50).flags
+    pasted = "1. 先共情。2. 再提问。3. 最后给方案。销售人员应该先了解客户需求，客户的顾虑要逐条回应，切忌急于报价。"
+    assert "playbook" in detect_gaming(pasted, "太贵了", 60).flags

@@ -186,3 +186,9 @@ def test_own_product_answering_the_request_is_not_off_topic(scorer: ReplyScorer,
     customer = registry.get("ic-card-request").openings[0]
     r = scorer.score("ic-card-request", customer, "我们新款电视支持外接模块，您说的IC卡功能可以这样实现。您主要用卡做什么？")
     assert "off_topic" not in r.flags and r.band >= 3
+
+
+def test_not_yet_expected_is_not_praised(scorer: ReplyScorer) -> None:
+    r = scorer.score(PO, "你们的电脑太贵了，别家便宜多了", OPENING_PROBE)
+    praise = r.feedback.split("需要改进")[0]
+    assert "探询" in praise and "价值" not in praise

@@ -85,7 +85,8 @@ _MUST_NEED = {"probe": "probe", "value": "value", "quantify": "quantify", "close
 #: Moves of the rep's own sentences that are worth keeping, and the need each one already covers.
 _KEEP = {"probe": "probe", "value": "value", "quantify": "quantify", "defer_honestly": "defer", "close": "close", "empathise": "ack"}
 _BLOCKING = {"grader_instruction", "keyword_list", "echo", "playbook", "off_topic"}
-_NEED = {"probe": "probe", "empathy": "probe", "value": "value", "adapt": "value", "honesty": "defer", "next-step": "close"}
+# honesty is not here: an honest deferral answers a blind promise (added below), not a rival attack
+_NEED = {"probe": "probe", "empathy": "probe", "value": "value", "adapt": "value", "next-step": "close"}
 
 
 @lru_cache(maxsize=256)
@@ -175,14 +176,19 @@ def _kept(reply: str, flags: list[str], banned: set[str]) -> list[tuple[str, set
     if not reply or _BLOCKING & set(flags):
         return []
     out: list[tuple[str, set[str]]] = []
-    for sent in _SENT.findall(reply):
-        sent = sent.strip()
+    for sent in _sentences(reply):
         a = analyse(sent)
         moves = set(a.moves)
         if len(sent) < 4 or not moves & set(_KEEP) or moves & banned or a.pressure or a.cornering:
             continue
         out.append((sent, moves))
     return out[:3]
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of zh and en text ("." ends an English sentence, not a decimal)."""
+    parts = re.split(r"(?<=[。！？!?；;])\s*|(?<=[a-zA-Z)\]\"'%]\.)\s+", text.strip())
+    return [p.strip() for p in parts if p and p.strip()]
 
 
 def compose_better_reply(
@@ -213,7 +219,7 @@ def compose_better_reply(
     covered = {_KEEP[m] for _, moves in kept for m in moves if m in _KEEP}
     needs = {_NEED[c] for c in weak if c in _NEED}
     needs |= {_MUST_NEED[r.move] for r in scenario.rubric.musts if r.move in _MUST_NEED}
-    if analysis.blind_promise or analysis.defer:
+    if analysis.blind_promise or analysis.defer or analysis.pressure:
         needs.add("defer")
     if not analysis.probes or "probe" in needs:
         needs.add("probe")

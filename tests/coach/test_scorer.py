@@ -192,3 +192,9 @@ def test_not_yet_expected_is_not_praised(scorer: ReplyScorer) -> None:
     r = scorer.score(PO, "你们的电脑太贵了，别家便宜多了", OPENING_PROBE)
     praise = r.feedback.split("需要改进")[0]
     assert "探询" in praise and "价值" not in praise
+
+
+def test_better_reply_keeps_an_english_probe_and_drops_the_discount(scorer: ReplyScorer) -> None:
+    r = scorer.score(PO, "Your laptops are too expensive.", "OK, I can give you a 10% discount. Which vendor are you comparing with?")
+    assert "Which vendor are you comparing with?" in r.better_reply
+    assert "discount" not in r.better_reply.lower()

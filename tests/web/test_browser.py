@@ -3,12 +3,16 @@
 A rep picks a scenario, sends two replies, opens the feedback behind a score
 chip, finishes and sees the scorecard; a trainer reviews the session; rep
 text with ``<script>`` stays text; a restart keeps the session. Every page
-is saved to docs/screenshots/ for the README.
+is saved as a screenshot: to docs/screenshots/ for the README when
+``COACH_UPDATE_SCREENSHOTS=1`` is set, otherwise to a temporary folder so a
+plain test run leaves the working tree clean.
 """
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +25,11 @@ if TYPE_CHECKING:
     from tests.web.conftest import Server
 
 CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = REPO_ROOT / "docs" / "screenshots"
+SHOTS = (
+    REPO_ROOT / "docs" / "screenshots"
+    if os.environ.get("COACH_UPDATE_SCREENSHOTS") == "1"
+    else Path(tempfile.gettempdir()) / "coach-screenshots"
+)
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run"]  # fmt: skip
 FIRST = "理解您的顾虑，预算确实要花在刀刃上。方便说说您主要是拿哪几项在和别家比较吗？"

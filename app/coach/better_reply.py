@@ -38,6 +38,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
             "按您现在的规模粗算，这样每年大约能帮您节省百分之十左右的费用，具体数字我算好给您过目。",
         ],
         "after_probe": ["弄清楚这几点之后，我再对着您最关心的部分给您一个具体的方案。"],
+        "fix": ["我今天就查清原因，把整改措施和确切的时间写给您，补偿方案明天上午当面跟您定。"],
         "defer": [
             "这一点我现在不想随口承诺，给我一天时间跟公司和技术同事确认，明天上午给您准确答复。",
         ],
@@ -64,6 +65,7 @@ TEMPLATES: dict[str, dict[str, list[str]]] = {
         ],
         "quantify": ["At your volume that saves you roughly 10% a year; I will send you the calculation to check."],
         "after_probe": ["Once I understand that, I will come back with a proposal built around what matters most to you."],
+        "fix": ["Today I will find the cause and send you the corrective steps with firm dates; we can agree compensation tomorrow morning."],
         "defer": ["I would rather not promise that on the spot; give me a day to check with our engineers and I will answer by tomorrow morning."],
         "close": [
             "I'll send you the proposal with the details tomorrow morning; could we go through it on Wednesday afternoon?",
@@ -231,6 +233,9 @@ def compose_better_reply(
     if "quantify" in covered:
         needs.discard("value")
     apologise = any(r.move == "empathise" for r in scenario.rubric.musts) and bool(_COMPLAINT.search(fold(customer)))
+    if apologise:  # a complaint opens with a full apology and ownership, not the rep's bare "sorry"
+        kept = [(sent, moves) for sent, moves in kept if moves - {"empathise"}]
+        covered.discard("ack")
     parts = [] if "ack" in covered else [_ack(customer, key, frozenset(banned), apologise)]
     parts += [sent for sent, _ in kept]
     used: set[str] = set(parts)
@@ -240,6 +245,8 @@ def compose_better_reply(
         sentence = None
         if need in ("value", "quantify") and motive is not None and motive_known and need == "value":
             sentence = _remedy_sentence(motive, key)
+        if need == "value" and apologise:  # a complaint is answered by a fix with dates, not a pitch
+            sentence = TEMPLATES[key]["fix"][0]
         if sentence is None and need != "defer":
             sentence = _from_exemplars(need, scenario, key, words, used)
         sentence = sentence or _pick(TEMPLATES[key][need], customer + need)

@@ -198,3 +198,12 @@ def test_better_reply_keeps_an_english_probe_and_drops_the_discount(scorer: Repl
     r = scorer.score(PO, "Your laptops are too expensive.", "OK, I can give you a 10% discount. Which vendor are you comparing with?")
     assert "Which vendor are you comparing with?" in r.better_reply
     assert "discount" not in r.better_reply.lower()
+
+
+def test_complaint_better_reply_offers_a_dated_fix_not_a_pitch(scorer: ReplyScorer) -> None:
+    customer = "Third late delivery this month! My stores ran out of stock."
+    r = scorer.score("complaint-delivery", customer, "Sorry. It will never happen again, I guarantee it.")
+    assert r.better_reply.startswith("I am sorry") and "never happen again" not in r.better_reply
+    assert "corrective steps" in r.better_reply and "training" not in r.better_reply
+    again = scorer.score("complaint-delivery", customer, r.better_reply)
+    assert not [f for f in again.flags if f.startswith("must_not")] and again.band >= 4

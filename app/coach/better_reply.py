@@ -225,6 +225,8 @@ def compose_better_reply(
         needs.add("defer")
     if not analysis.probes or "probe" in needs:
         needs.add("probe")
+    if motive_known:  # the customer has said what matters; answer it instead of asking again
+        needs.discard("probe")
     if early:
         needs -= {"value", "close", "quantify"}
     elif not needs - {"probe"} - covered:
@@ -258,7 +260,7 @@ def compose_better_reply(
         parts.append(TEMPLATES[key]["after_probe"][0])
     if scenario.persona.personality == "actor" and "close" in needs:
         parts.insert(len(parts) - 1, TEMPLATES[key]["slow"][0])
-    return _finish(parts, customer, key, banned, scenario)
+    return _finish(parts, customer, key, banned, scenario, waived={"probe"} if motive_known else set())
 
 
 def _persona_sentence(scenario: Scenario, key: str) -> list[str]:
@@ -267,7 +269,9 @@ def _persona_sentence(scenario: Scenario, key: str) -> list[str]:
     return [TEMPLATES[key][kinds[0]][0]] if kinds else []
 
 
-def _finish(parts: list[str], customer: str, key: str, banned: set[str], scenario: Scenario) -> str:
+def _finish(
+    parts: list[str], customer: str, key: str, banned: set[str], scenario: Scenario, waived: set[str]
+) -> str:
     """Join the parts, drop any that breaks a must-not, and add a must that is still missing."""
     sep = " " if key == "en" else ""
 
@@ -278,7 +282,7 @@ def _finish(parts: list[str], customer: str, key: str, banned: set[str], scenari
     moves = set(analyse(join(parts)).moves)
     for rule in scenario.rubric.musts:
         need = _MUST_NEED.get(rule.move) or ("probe" if rule.move == "empathise" else None)
-        if rule.move not in moves and need:
+        if rule.move not in moves and need and rule.move not in waived:
             parts.append(_pick(TEMPLATES[key][need], customer + need))
     text = join(parts)
     return text if fold(text) != fold(customer) else text + sep

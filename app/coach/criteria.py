@@ -186,6 +186,8 @@ def stage_adjust(
         )
     probing_first = any(r.move == "probe" for r in scenario.rubric.musts)
     asked = a.need_probes > 0 or a.open_questions > 0
+    if probing_first and motive_revealed and scores["probe"][0] < NOT_YET and not a.rhetorical:
+        return {**scores, "probe": (NOT_YET, "probe_done")}  # the customer has opened up already
     if not (probing_first and early_state and not motive_revealed and asked):
         return scores
     out = dict(scores)

@@ -238,7 +238,9 @@ class ReplyScorer:
         )
         criteria = [CriterionScore(id=c, score=shown[c][0], comment=_comment(lang, shown[c][1])) for c in CRITERIA]
         weak = _weak(scenario, shown)
-        feedback = compose_feedback(scenario, shown, bd.flags, bd.moves, lang)
+        revealed = bool(context.get("motive_revealed"))
+        waived = ["probe"] if revealed else []  # once the motive is out, asking first is behind us
+        feedback = compose_feedback(scenario, shown, bd.flags, bd.moves + waived, lang)
         better = compose_better_reply(
             scenario, customer, bd.analysis, weak, motive, lang,
             motive_known=bool(context.get("motive_revealed")), reply=reply, flags=bd.flags,
@@ -246,7 +248,7 @@ class ReplyScorer:
         )
         cites = self.citations.find(scenario, customer, weak, lang)
         caps = dict(bd.caps)
-        if context.get("motive_revealed"):  # the customer has opened up: asking first is behind us
+        if revealed:
             caps.pop("missing_must:probe", None)
         score = _coherent(bd.score if caps == bd.caps else min([bd.blend, *caps.values()]), scenario, shown)
         return ScoreResult(

@@ -150,3 +150,14 @@ def test_bad_session_walks_away(roleplay: RoleplayService, scenario_id: str) -> 
     assert session.outcome == "walkaway", (scenario_id, path(session))
     scores = [t.score.score for t in session.transcript if t.role == "rep" and t.score]
     assert max(scores) <= 50, scores
+
+
+def test_after_the_reveal_a_missing_probe_is_not_held_against_the_rep(roleplay: RoleplayService) -> None:
+    session = play(roleplay, "price-objection", 1, [PO_PROBE])
+    assert path(session)[-1] == "revealed"
+    result = roleplay.reply(session, PO_VALUE["breakdown"]).score
+    crit = {c.id: c for c in result.criteria}
+    assert crit["probe"].score >= 70 and "真实原因" in crit["probe"].comment
+    assert "missing_must:probe" not in result.flags
+    assert "本场景必须做到" not in result.feedback
+    assert "？" not in result.better_reply.split("。")[0]  # answers the revealed motive, does not re-ask first

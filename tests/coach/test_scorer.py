@@ -207,3 +207,11 @@ def test_complaint_better_reply_offers_a_dated_fix_not_a_pitch(scorer: ReplyScor
     assert "corrective steps" in r.better_reply and "training" not in r.better_reply
     again = scorer.score("complaint-delivery", customer, r.better_reply)
     assert not [f for f in again.flags if f.startswith("must_not")] and again.band >= 4
+
+
+def test_band5_exemplars_never_trip_a_must_not(scorer: ReplyScorer, registry: ScenarioRegistry) -> None:
+    """Guards the detectors against false alarms such as "降价的事我不能当场拍板" read as a concession."""
+    for scenario in registry:
+        for text in scenario.exemplars.get(5, []):
+            r = scorer.score(scenario.id, scenario.openings[0], text)
+            assert r.band >= 4 and not [f for f in r.flags if f.startswith("must_not")], (scenario.id, text, r.flags)

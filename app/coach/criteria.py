@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from app.coach import lexicon as lx
 from app.coach.detectors import Analysis, persona_fit
 from app.scenarios.schema import Scenario
+from app.text.fold import fold
 
 
 @dataclass(frozen=True)
@@ -164,8 +165,48 @@ def score_criteria(a: Analysis, ctx: Context) -> dict[str, Scored]:
 NOT_YET = 75
 
 
+#: Raw codes that only mean "absent" (not "did it badly"): at the closing stage their absence is fine.
+_ABSENT = {
+    "probe": ("no_probe", "closed_probe"),
+    "empathy": ("no_empathy",),
+    "value": ("no_value", "value_thin", "value_light"),
+}
+
+
+def customer_ready(customer: str) -> bool:
+    """The customer's line signals interest or agreement, not taken back by a later "but".
+
+    "听起来不错，那就这样" is ready; "听着不错，可每家都这么讲" and "不太感兴趣" are not.
+    """
+    folded = fold(customer)
+    for m in lx.READY.finditer(folded):
+        if lx.NEGATION.search(folded[max(0, m.start() - 3) : m.start()]):
+            continue
+        if not lx.CONTRAST.search(folded[m.end() :]):
+            return True
+    return False
+
+
+def closing_state(scenario: Scenario, state_id: object) -> bool:
+    """A role-play state whose ``close`` leads straight to a deal or a meeting: the customer is ready."""
+    if state_id is None:
+        return False
+    try:
+        state = scenario.state(str(state_id))
+        target = state.transitions.get("close")
+        return target is not None and scenario.state(str(target)).ending in ("deal", "next_meeting")
+    except (KeyError, ValueError):
+        return False
+
+
 def stage_adjust(
-    scenario: Scenario, a: Analysis, scores: dict[str, Scored], *, state_id: object = None, motive_revealed: bool = False
+    scenario: Scenario,
+    a: Analysis,
+    scores: dict[str, Scored],
+    *,
+    state_id: object = None,
+    motive_revealed: bool = False,
+    ready: bool = False,
 ) -> dict[str, Scored]:
     """Criteria as a trainer reads them at this moment of the conversation.
 
@@ -173,8 +214,15 @@ def stage_adjust(
     yet and the reply asks for the real need, value and next step are not expected yet: they
     show as neutral-high with a comment saying so instead of as failures, so the total and the
     criteria tell the same story.  Only the explanation changes; the score is computed from the
-    raw criteria.
+    raw criteria.  When the customer is ``ready`` (interest shown, or a closing state), probe,
+    empathy and value that are merely absent show as "not needed now": the close is expected.
     """
+    if ready:  # the customer is ready: asking, soothing and pitching again are not expected now
+        out = dict(scores)
+        for crit, codes in _ABSENT.items():
+            if out[crit][1] in codes and out[crit][0] < NOT_YET and not (crit == "value" and a.concede):
+                out[crit] = (NOT_YET, f"not_now_{crit}")
+        return out
     early_state = state_id is None or state_id == scenario.initial_state
     if state_id is not None and not early_state:
         try:

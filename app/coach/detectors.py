@@ -163,6 +163,8 @@ def _clause(a: Analysis, clause: str, sentence: str) -> None:
         a.attack_rival = True
     a.empathy += len(lx.EMPATHY.findall(clause))
     a.value += len({m.group(0) for m in lx.VALUE.finditer(clause)})
+    if not lx.CONCEDE.search(clause):  # phasing or a pilot offered with a discount is still a discount
+        a.value += len({m.group(0) for m in lx.PROPOSAL.finditer(clause)})
     if not lx.CONCEDE.search(clause) and (
         (lx.QUANT_UNIT.search(clause) and lx.QUANT_VERB.search(clause)) or lx.QUANT_RATE.search(clause)
     ) and not lx.BLIND_PROMISE.search(clause):

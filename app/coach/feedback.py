@@ -36,7 +36,7 @@ def compose_feedback(
     parts: list[str] = [FLAGS[key][f] for f in flags if f in FLAGS[key]]
     blocked = any(f in _BLOCKING for f in flags)
     weighted = [c for c in CRITERIA if scenario.weight(c) > 0]
-    good = [c for c in weighted if scores[c][0] >= 75 and not scores[c][1].startswith("not_yet")]  # not yet ≠ done
+    good = [c for c in weighted if scores[c][0] >= 75 and not scores[c][1].startswith(("not_yet", "not_now"))]  # ≠ done
     bad = sorted((c for c in weighted if scores[c][0] < 60), key=lambda c: -scenario.weight(c) * (100 - scores[c][0]))
     if not blocked:
         if good:

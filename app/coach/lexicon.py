@@ -186,9 +186,28 @@ VALUE = _rx(
     r"\bcost|lifetime|performance|experience|industry|case stud|reference",
 )
 BENEFIT_LINK = _rx(
-    r"意味着|也就是说|对您(?:来说|而言)|这样您|您就(?:能|可以|不用)|帮您(?:省|减|提|把)|让您(?:的)?|您也好|您就好|好让您|方便您|您也能|您也可以",
-    r"which means|that means|for you (?:that|this)|so you (?:can|won't|don't)|you(?:'ll| will) (?:save|get|be able)",
+    r"意味着|也就是说|对您(?:来说|而言)|这样(?:一来)?(?:您|你们|贵司)|您就(?:能|可以|不用)|帮您(?:省|减|提|把)|让您(?:的)?|您也好|您就好|好让您|方便您|您也能|您也可以",
+    r"which means|that means|for you (?:that|this)|so (?:that )?you (?:can|won't|don't)|you(?:'ll| will) (?:save|get|be able)",
 )
+#: A solution proposal (phasing, a pilot, fitting the budget, service bundled into the offer):
+#: value offered without touching the price.  Counted only in clauses with no concession.
+PROPOSAL = _rx(
+    r"分期(?!付)|分(?:两|三|几)期|分阶段|分批(?:上|实施|交付|采购|导入)|第一期|第二期|一期|二期|控制在[^,。!?]{0,10}预算|预算(?:之)?内|"
+    r"试点|先上[^,。!?]{0,12}(?:再|后)|先(?:试|用)[^,。!?]{0,8}再|(?:含|包含|包括|带上|附带|一起打包|打包)[^,。!?]{0,6}(?:培训|服务|安装|调试|维保|保修|售后)|"
+    r"(?:培训|服务|安装|调试|维保|保修|售后)[^,。!?]{0,4}(?:都)?(?:包含在内|含在|包在|一起)|这样(?:一来)?(?:您|你们|贵司|每台|整体|总价|预算)",
+    r"\bphas(?:e|es|ed|ing)\b|within (?:your|the) budget|\bpilot|start (?:with|small)[^.!?]{0,30}\bthen\b|"
+    r"(?:training|service|installation|maintenance|support) (?:is |are )?included|includ(?:es|ing) (?:training|service|installation|support)|"
+    r"so (?:that )?you(?:r team)? (?:can|could|get|keep|won't|don't)",
+)
+#: The customer signals readiness or interest: the close becomes the expected move.
+READY = _rx(
+    r"听起来不错|听着不错|不错嘛|可以考虑|值得考虑|那就这样|就这么定|就按这个|还行|挺好|感兴趣|有兴趣|有道理|说得对|能接受|可以接受|"
+    r"靠谱|实在|可以试试|试试看|怎么(?:操作|安排|推进|签)|下一步",
+    r"sounds (?:good|great|fair|reasonable)|makes sense|interested|fair enough|i(?:'d| would) consider|worth (?:a )?(?:try|considering)|"
+    r"let'?s do|what(?:'s| is| are) (?:the )?next step|how do we proceed|i can live with",
+)
+#: A contrast after the interest cue takes it back ("听着不错，可每家都这么讲").
+CONTRAST = _rx(r"可是|但是|不过|可(?![以能])|但|只是|问题是", r"\bbut\b|however|though|still|the problem")
 QUANT_UNIT = _rx(
     NUM + r"\s*(?:来|多|余)?\s*(?:%|百分|成|倍|万|千|元|块|小时|个小时|天|周|个月|月|年|次|台|人|分钟|个点)",
     r"百分之" + NUM,

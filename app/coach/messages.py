@@ -73,6 +73,9 @@ COMMENTS: dict[str, dict[str, str]] = {
         "not_yet_value": "此刻还不到讲价值的时候：先问清真实原因是对的，价值放在客户回答之后。",
         "not_yet_next": "此刻还不急于约下一步：先问清需求，需求清楚了再约时间。",
         "probe_done": "客户已经说出了真实原因，此刻不必再追问。",
+        "not_now_probe": "此刻不必再追问：客户已经表示认可，该约定具体的下一步了。",
+        "not_now_empathy": "此刻不必再安抚：客户已经表示认可，该约定具体的下一步了。",
+        "not_now_value": "此刻不必再讲价值：客户已经表示认可，该约定具体的下一步了。",
     },
     "en": {
         "rhetorical": "Rhetorical or accusing questions put the customer on the spot.",
@@ -119,6 +122,9 @@ COMMENTS: dict[str, dict[str, str]] = {
         "not_yet_value": "Not expected yet: at this moment finding the real reason comes first; the value pitch follows the answer.",
         "not_yet_next": "Not expected yet: ask first; the next step comes once the need is clear.",
         "probe_done": "The customer has already told you the real reason; no need to ask again.",
+        "not_now_probe": "Not needed now: the customer has shown interest; fix a concrete next step.",
+        "not_now_empathy": "Not needed now: the customer has shown interest; fix a concrete next step.",
+        "not_now_value": "Not needed now: the customer has shown interest; fix a concrete next step.",
     },
 }
 

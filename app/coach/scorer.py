@@ -100,7 +100,8 @@ class ReplyScorer:
 
         ``persona_context`` may carry ``motive_id`` (the role-play's hidden motive) and
         ``motive_revealed`` (whether the customer has voiced it): once revealed, the better
-        reply answers that motive.  Raises EmptyReplyError, ReplyTooLongError, UnknownScenarioError.
+        reply answers that motive; ``state_id`` (the role-play state): in a state whose close
+        ends in a deal or meeting, as after a line that shows interest, the close is expected.  Raises EmptyReplyError, ReplyTooLongError, UnknownScenarioError.
         """
         self._validate(reply)
         scenario = self.registry.get(scenario_id)
@@ -232,25 +233,32 @@ class ReplyScorer:
     ) -> ScoreResult:
         scenario = bd.scenario
         motive = _motive(scenario, context.get("motive_id"), customer)
+        ready = crit.customer_ready(customer) or crit.closing_state(scenario, context.get("state_id"))
         shown = crit.stage_adjust(
             scenario, bd.analysis, bd.criteria,
-            state_id=context.get("state_id"), motive_revealed=bool(context.get("motive_revealed")),
+            state_id=context.get("state_id"), motive_revealed=bool(context.get("motive_revealed")), ready=ready,
         )
         criteria = [CriterionScore(id=c, score=shown[c][0], comment=_comment(lang, shown[c][1])) for c in CRITERIA]
         weak = _weak(scenario, shown)
         revealed = bool(context.get("motive_revealed"))
-        waived = ["probe"] if revealed else []  # once the motive is out, asking first is behind us
+        waived = ["probe"] if revealed or ready else []  # once the motive is out, asking first is behind us
         feedback = compose_feedback(scenario, shown, bd.flags, bd.moves + waived, lang)
         better = compose_better_reply(
             scenario, customer, bd.analysis, weak, motive, lang,
             motive_known=bool(context.get("motive_revealed")), reply=reply, flags=bd.flags,
-            early=shown != bd.criteria,
+            early=shown != bd.criteria and not ready,
         )
         cites = self.citations.find(scenario, customer, weak, lang)
         caps = dict(bd.caps)
-        if revealed:
+        if revealed or ready:
             caps.pop("missing_must:probe", None)
-        score = _coherent(bd.score if caps == bd.caps else min([bd.blend, *caps.values()]), scenario, shown)
+        base = bd.score if caps == bd.caps else min([bd.blend, *caps.values()])
+        if ready and bd.analysis.close_time and not bd.flags:
+            # the close is the expected move now: the blend (tuned on replies to objections) must
+            # not hold it below what its criteria show at this stage; caps still bind
+            mean = int(round(sum(scenario.weight(c) * shown[c][0] for c in CRITERIA)))
+            base = max(base, min([max(bd.blend, mean), *caps.values()]))
+        score = _coherent(base, scenario, shown)
         return ScoreResult(
             score=score,
             band=_band(score),

@@ -199,3 +199,30 @@ def test_decimals_are_not_list_markers_of_a_pasted_playbook() -> None:
     assert "playbook" not in detect_gaming(reply, "What's the false-reject rate exactly?", 50).flags
     pasted = "1. 先共情。2. 再提问。3. 最后给方案。销售人员应该先了解客户需求，客户的顾虑要逐条回应，切忌急于报价。"
     assert "playbook" in detect_gaming(pasted, "太贵了", 60).flags
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "明白，预算上限是硬杠杠。我们可以把方案分两期：第一期先上核心的80台，总价控制在您的预算内，"
+        "第二期明年预算下来再补，这样每台的价格和服务都不变。",
+        "明白，預算上限是硬槓槓。我們可以把方案分兩期：第一期先上核心的80台，總價控制在您的預算內，"
+        "第二期明年預算下來再補，這樣每台的價格和服務都不變。",
+        "可以先在一个车间试点，效果出来了再推广到全厂。",
+        "We can phase it: start with a pilot in one plant, within your budget, so you can see results first.",
+    ],
+)
+def test_solution_proposals_read_as_value(reply: str) -> None:
+    """Phasing, a pilot, fitting the budget and "so that you…" are value, not just empathy."""
+    a = analyse(reply)
+    assert "value" in a.moves
+    assert "concede" not in a.moves
+
+
+@pytest.mark.parametrize(
+    "reply",
+    ["那我给您直降五个点，分两期付也行。", "那就打个九折，控制在您的预算内。", "OK, a 10% discount so you can stay within your budget."],
+)
+def test_a_discount_with_proposal_words_stays_a_concession(reply: str) -> None:
+    """Phasing or budget words around a price cut do not make it value: the concession comes first."""
+    assert analyse(reply).moves[0] == "concede"

@@ -76,7 +76,9 @@ def test_public_contract(scorer: ReplyScorer) -> None:
     data = scorer.score(PO, CUSTOMER, GOOD).public()
     assert set(data) == {"score", "band", "criteria", "feedback", "better_reply", "citations", "engine"}
     assert data["engine"] == "embedded"
-    ids = [c["id"] for c in data["criteria"]]  # type: ignore[union-attr]
+    criteria = data["criteria"]
+    assert isinstance(criteria, list)
+    ids = [c["id"] for c in criteria]
     assert ids == ["probe", "empathy", "value", "honesty", "adapt", "next-step", "composure"]
 
 

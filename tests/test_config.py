@@ -36,3 +36,11 @@ def test_bad_backend_is_rejected(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("COACH_EMBEDDING_BACKEND", "cloud")
     with pytest.raises(ValueError):
         load_settings()
+
+
+def test_encoder_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COACH_ENCODER_THREADS", "2")
+    assert load_settings().encoder_threads == 2
+    monkeypatch.setenv("COACH_ENCODER_THREADS", "0")
+    with pytest.raises(ValueError):
+        load_settings()

@@ -48,7 +48,7 @@ class Services:
         """The configured embedding model."""
         from app.retrieval.embeddings import make_embeddings
 
-        return make_embeddings(self.settings)
+        return make_embeddings(self.settings, threads=self.settings.encoder_threads)
 
     @cached_property
     def retriever(self) -> Any:

@@ -12,6 +12,25 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.domain import CRITERIA, MOVES, CriterionId, Move
 
+#: GUIDE §2: the fifteen built-in scenario ids, a stable contract for the web, bots and checks.
+GUIDE_SCENARIO_IDS: tuple[str, ...] = (
+    "price-objection",
+    "ic-card-request",
+    "persona-actor",
+    "persona-results",
+    "persona-professor",
+    "persona-nice-guy",
+    "decision-leader",
+    "decision-influencer",
+    "decision-checker",
+    "decision-follower",
+    "value-intrinsic",
+    "value-extrinsic",
+    "value-strategic",
+    "complaint-delivery",
+    "closing",
+)
+
 Personality = Literal["actor", "results", "professor", "nice-guy"]
 DecisionStyle = Literal["leader", "influencer", "checker", "follower"]
 ValueType = Literal["intrinsic", "extrinsic", "strategic"]

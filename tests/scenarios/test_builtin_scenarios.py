@@ -18,30 +18,13 @@ import pytest
 
 from app.config import REPO_ROOT
 from app.scenarios.loader import ScenarioRegistry, load_scenario_file
-from app.scenarios.schema import Scenario
+from app.scenarios.schema import GUIDE_SCENARIO_IDS, Scenario
 
 SCENARIO_DIR = REPO_ROOT / "knowledge" / "scenarios"
 PLAYBOOK_DIR = REPO_ROOT / "knowledge" / "playbooks"
 FILES = sorted(SCENARIO_DIR.glob("*.yaml"))
 
-#: GUIDE §2: the fifteen stable scenario ids.
-GUIDE_IDS = (
-    "price-objection",
-    "ic-card-request",
-    "persona-actor",
-    "persona-results",
-    "persona-professor",
-    "persona-nice-guy",
-    "decision-leader",
-    "decision-influencer",
-    "decision-checker",
-    "decision-follower",
-    "value-intrinsic",
-    "value-extrinsic",
-    "value-strategic",
-    "complaint-delivery",
-    "closing",
-)
+GUIDE_IDS = GUIDE_SCENARIO_IDS
 GOOD_MOVES = ("probe", "empathise", "value", "quantify", "close", "defer_honestly")
 BAD_MOVES = ("attack_rival", "blind_promise", "off_topic", "concede", "default")
 SUCCESS = {"deal", "next_meeting"}

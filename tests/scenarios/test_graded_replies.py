@@ -19,30 +19,14 @@ import pytest
 import yaml
 from scipy.stats import pearsonr, spearmanr
 
+from app.scenarios.schema import GUIDE_SCENARIO_IDS
 from app.text.fold import detect_language, fold, is_traditional
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "graded_replies.yaml"
 SCENARIO_DIR = ROOT / "knowledge" / "scenarios"
 
-#: GUIDE §2 scenario ids (stable contract).
-SCENARIO_IDS = {
-    "price-objection",
-    "ic-card-request",
-    "persona-actor",
-    "persona-results",
-    "persona-professor",
-    "persona-nice-guy",
-    "decision-leader",
-    "decision-influencer",
-    "decision-checker",
-    "decision-follower",
-    "value-intrinsic",
-    "value-extrinsic",
-    "value-strategic",
-    "complaint-delivery",
-    "closing",
-}
+SCENARIO_IDS = set(GUIDE_SCENARIO_IDS)
 LANGS = {"zh", "zh-hant", "en"}
 REQUIRED = {"id", "scenario", "customer", "reply", "grade", "lang", "why"}
 ALLOWED = REQUIRED | {"tags"}

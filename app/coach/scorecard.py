@@ -54,6 +54,7 @@ def build_scorecard(registry: ScenarioRegistry, session: RoleplaySession) -> Sco
     weak_c = min(averages, key=lambda a: (a.score, -scenario.weight(a.id))).id if reps else None
     strong_c = max(averages, key=lambda a: (a.score, scenario.weight(a.id))).id if reps else None
     nxt = _next_scenario(registry, scenario, weak_c)
+    nxt_title = registry.get(nxt).title.get(key) if nxt else ""
     outcome = OUTCOMES[key].get(session.outcome, str(session.outcome))
     names = NAMES[key]
     if not reps:
@@ -62,13 +63,13 @@ def build_scorecard(registry: ScenarioRegistry, session: RoleplaySession) -> Sco
         summary = (
             f"共 {len(reps)} 轮，平均 {total} 分（第 {band_for(total)} 档），结果：{outcome}。"
             f"做得最好的是“{names[strong_c or 'probe']}”，最需要加强的是“{names[weak_c or 'probe']}”。"
-            + (f"建议接着练习 {nxt}，重点练{names[weak_c or 'probe']}。" if nxt else "")
+            + (f"建议接着练习“{nxt_title}”，重点练{names[weak_c or 'probe']}。" if nxt else "")
         )
     else:
         summary = (
             f"{len(reps)} replies, average {total} (band {band_for(total)}); outcome: {outcome}. "
             f"Strongest: {names[strong_c or 'probe']}; needs most work: {names[weak_c or 'probe']}."
-            + (f" Next, practise {nxt} with a focus on {names[weak_c or 'probe']}." if nxt else "")
+            + (f" Next, practise \"{nxt_title}\" with a focus on {names[weak_c or 'probe']}." if nxt else "")
         )
     return Scorecard(
         scenario_id=scenario.id,

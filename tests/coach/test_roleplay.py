@@ -144,3 +144,4 @@ def test_full_session_to_a_scorecard(registry: ScenarioRegistry, roleplay: Rolep
     assert card.best.score and card.weakest.score and card.best.score.score >= card.weakest.score.score
     assert card.next_scenario in registry.get("price-objection").next
     assert card.summary and str(card.average) in card.summary
+    assert card.next_scenario and registry.get(card.next_scenario).title.zh in card.summary

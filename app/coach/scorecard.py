@@ -17,14 +17,14 @@ OUTCOMES: dict[str, dict[str | None, str]] = {
         "next_meeting": "约定了下一次沟通",
         "walkaway": "客户离开了",
         "turn_limit": "到了轮数上限，客户结束了谈话",
-        None: "练习尚未结束",
+        None: "还没谈出结果（对话未到结局）",
     },
     "en": {
         "deal": "the customer agreed to the deal",
         "next_meeting": "a next meeting was agreed",
         "walkaway": "the customer walked away",
         "turn_limit": "the turn limit was reached",
-        None: "the session is still open",
+        None: "no outcome yet (the conversation did not reach an ending)",
     },
 }
 

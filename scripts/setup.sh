@@ -35,7 +35,7 @@ if [ "${1:-}" = "--test" ]; then
   "${PIP[@]}" torch==2.13.0 2>&1 | grep -v "is ignored" || true
   "${PIP[@]}" -e '.[st,dev]' 2>&1 | grep -v "is ignored" || true
   if [ ! -x /usr/bin/chromium ]; then
-    apt_install chromium fonts-noto-cjk || echo "warning: Chromium not installed; browser tests will be skipped" >&2
+    apt_install chromium fonts-noto-cjk postgresql || echo "warning: Chromium or PostgreSQL not installed; browser or PostgreSQL tests will be skipped" >&2
   fi
 else
   "${PIP[@]}" -e . 2>&1 | grep -v "is ignored" || true

@@ -1,7 +1,8 @@
-"""Migrations build the schema the models describe, on real SQLite with WAL and foreign keys."""
+"""Migrations build the schema the models describe, on real SQLite (WAL, foreign keys) and real PostgreSQL."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,8 @@ from app.db.models import Base, Message
 
 
 @pytest.fixture
-def db(tmp_path: Path) -> Database:
-    database = Database(f"sqlite:///{tmp_path / 'coach.db'}")
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(db_url)
     database.migrate()
     yield database
     database.dispose()
@@ -36,10 +37,13 @@ def test_upgrade_is_idempotent(db: Database) -> None:
     assert current_revision(db.engine) == "0001"
 
 
-def test_sqlite_runs_in_wal_mode_with_foreign_keys(db: Database) -> None:
+def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'coach.db'}")
+    db.migrate()
     with db.engine.connect() as conn:
         assert conn.execute(text("PRAGMA journal_mode")).scalar() == "wal"
         assert conn.execute(text("PRAGMA foreign_keys")).scalar() == 1
+    db.dispose()
 
 
 def test_foreign_keys_are_enforced(db: Database) -> None:

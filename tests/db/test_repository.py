@@ -1,9 +1,8 @@
-"""The repository on real SQLite: users, sessions, messages, scores, reviews, assignments."""
+"""The repository on real SQLite and real PostgreSQL: users, sessions, messages, scores, reviews, assignments."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -15,8 +14,8 @@ from app.domain import CriterionScore, RoleplaySession, ScoreResult, Turn
 
 
 @pytest.fixture
-def repo(tmp_path: Path) -> Iterator[Repository]:
-    database = Database(f"sqlite:///{tmp_path / 'coach.db'}")
+def repo(db_url: str) -> Iterator[Repository]:
+    database = Database(db_url)
     database.migrate()
     with database.session() as s:
         yield Repository(s)

@@ -27,13 +27,17 @@ if [ ! -x .venv/bin/python ]; then
     "$PY" -m venv .venv
   fi
 fi
-PIP=(.venv/bin/python -m pip install -q --disable-pip-version-check)
-"${PIP[@]}" --upgrade pip 2>&1 | grep -v "is ignored" || true
+# pip install, quiet, without the local index's harmless "is ignored" warnings; pip's own exit status counts.
+pipq() {
+  .venv/bin/python -m pip install -q --disable-pip-version-check "$@" 2>&1 | { grep -v "is ignored" || true; }
+  return "${PIPESTATUS[0]}"
+}
+pipq --upgrade pip
 
 if [ "${1:-}" = "--test" ]; then
   # torch first, pinned, so pip takes the CPU build instead of a multi-GB CUDA one.
-  "${PIP[@]}" torch==2.13.0 2>&1 | grep -v "is ignored" || true
-  "${PIP[@]}" -e '.[st,dev]' 2>&1 | grep -v "is ignored" || true
+  pipq torch==2.13.0
+  pipq -e '.[st,dev]'
   # Real browser and database servers for the tests (the tests skip, saying why, where they are missing).
   missing=()
   [ -x /usr/bin/chromium ] || missing+=(chromium fonts-noto-cjk)
@@ -42,6 +46,6 @@ if [ "${1:-}" = "--test" ]; then
     apt_install "${missing[@]}" || echo "warning: could not install ${missing[*]}; their tests will be skipped" >&2
   fi
 else
-  "${PIP[@]}" -e . 2>&1 | grep -v "is ignored" || true
+  pipq -e .
 fi
 .venv/bin/coach --help >/dev/null

@@ -122,22 +122,26 @@ def chunk_document(
     return chunks
 
 
+# Sentences (or lines) per window at most; see sentence_windows.
+WINDOW_SENTENCES = 10
 _WINDOW_SENTENCE = re.compile(r"[^。！？；!?;\n]+(?:[。！？；!?;]+[”’\"」』）)]*)?")
 
 
-def sentence_windows(text: str, max_chars: int = 120) -> list[str]:
+def sentence_windows(text: str, max_chars: int = 120, max_sentences: int = WINDOW_SENTENCES) -> list[str]:
     """Sliding windows of whole sentences (stride one sentence, up to ``max_chars``).
 
     A small embedding model summarises a long passage into one blurred vector;
     matching a question against these short windows and keeping each chunk's
-    best window finds the one sentence that answers it.
+    best window finds the one sentence that answers it.  Each line counts as a
+    sentence, so ``max_sentences`` keeps a window over slide-like text (a run
+    of short bullet lines) to a few bullets instead of a dozen topics.
     """
     sentences = [m.group().strip() for m in _WINDOW_SENTENCE.finditer(text) if m.group().strip()]
     windows: list[str] = []
     for i in range(len(sentences)):
         window = sentences[i][:max_chars]
         j = i + 1
-        while j < len(sentences) and len(window) + len(sentences[j]) <= max_chars:
+        while j < len(sentences) and j - i < max_sentences and len(window) + len(sentences[j]) <= max_chars:
             window += sentences[j]
             j += 1
         if not windows or not windows[-1].endswith(window):

@@ -66,6 +66,13 @@ def test_sentence_windows_slide_one_sentence_at_a_time() -> None:
     assert sentence_windows("一。二。三。四。", max_chars=4) == ["一。二。", "二。三。", "三。四。"]
 
 
+def test_windows_over_bullet_lines_hold_a_few_lines_only() -> None:
+    """Slide-like text: each short line is a sentence, and a window takes at most ``max_sentences``."""
+    bullets = "\n".join(f"要点{i}" for i in range(6))
+    assert sentence_windows(bullets, max_chars=120, max_sentences=3)[:2] == ["要点0要点1要点2", "要点1要点2要点3"]
+    assert sentence_windows(bullets, max_chars=120) == ["要点0要点1要点2要点3要点4要点5"]
+
+
 def test_a_heading_with_no_body_is_not_a_chunk() -> None:
     raw = RawDocument(text="# 手册标题\n\n## 第一节 {#first}\n\n第一节的正文。", markdown=True)
     chunks = chunk_document(build_document(raw, "book.md"))

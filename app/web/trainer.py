@@ -13,7 +13,7 @@ from app.scenarios.loader import ScenarioError
 from app.services import analytics, authoring
 from app.web.i18n import translate
 from app.web.render import render
-from app.web.views import messages_view, overall_review, scenario_view
+from app.web.views import scenario_view, transcript_view
 
 router = APIRouter(prefix="/trainer", include_in_schema=False)
 
@@ -61,11 +61,7 @@ def review(
     ps = practice.get(repo, trainer, session_id)
     revs = list(repo.reviews(ps.id))
     ctx = {
-        "ps": ps,
-        "scenario": scenario_view(services, ps.scenario_id, lang),
-        "messages": messages_view(ps, revs),
-        "overall": overall_review(revs),
-        "stats": analytics.session_stats(ps),
+        **transcript_view(services, ps, revs, lang),
         "saved": request.query_params.get("saved") == "1",
         "section": "reviews",
     }

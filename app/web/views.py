@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from app.db.models import PracticeSession, TrainerReview
-from app.services.analytics import score_of
+from app.services.analytics import score_of, session_stats
 from app.services.container import Services
 from app.web.i18n import translate
 
@@ -47,3 +47,16 @@ def messages_view(ps: PracticeSession, reviews: list[TrainerReview] | None = Non
 def overall_review(reviews: list[TrainerReview]) -> TrainerReview | None:
     """The session-level review, if any."""
     return next((r for r in reviews if r.message_id is None), None)
+
+
+def transcript_view(
+    services: Services, ps: PracticeSession, reviews: list[TrainerReview], lang: str
+) -> dict[str, Any]:
+    """What the rep's transcript page and the trainer's review page both show."""
+    return {
+        "ps": ps,
+        "scenario": scenario_view(services, ps.scenario_id, lang),
+        "messages": messages_view(ps, reviews),
+        "overall": overall_review(reviews),
+        "stats": session_stats(ps),
+    }

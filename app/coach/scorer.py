@@ -33,7 +33,7 @@ from app.coach.feedback import CitationFinder, compose_feedback
 from app.coach.gaming import GamingReport, detect_gaming
 from app.coach.semantic import ExemplarBank, SemanticFeatures, embed
 from app.coach.topic import unrelated_pitch
-from app.domain import CRITERIA, CriterionScore, ScoreResult
+from app.domain import CRITERIA, CriterionScore, ScoreResult, band_for
 from app.scenarios.loader import ScenarioRegistry
 from app.scenarios.schema import Motive, Scenario
 from app.text.fold import detect_language
@@ -261,7 +261,7 @@ class ReplyScorer:
         score = _coherent(base, scenario, shown)
         return ScoreResult(
             score=score,
-            band=_band(score),
+            band=band_for(score),
             criteria=criteria,
             feedback=feedback,
             better_reply=better,
@@ -272,12 +272,6 @@ class ReplyScorer:
         )
 
 
-def _band(score: int) -> int:
-    from app.domain import band_for
-
-    return band_for(score)
-
-
 def _coherent(score: int, scenario: Scenario, shown: dict[str, tuple[int, str]]) -> int:
     """Keep the total within reach of the criteria it shows (never changing the band).
 
@@ -286,7 +280,7 @@ def _coherent(score: int, scenario: Scenario, shown: dict[str, tuple[int, str]])
     the floor of the band the blend gave it, so the ranking by band is untouched.
     """
     mean = sum(scenario.weight(c) * shown[c][0] for c in CRITERIA)
-    floor = (_band(score) - 1) * 20 + 1 if score > 20 else score
+    floor = (band_for(score) - 1) * 20 + 1 if score > 20 else score
     return max(floor, min(score, int(round(mean)) + 10))
 
 

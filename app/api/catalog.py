@@ -30,5 +30,8 @@ async def score_reply(body: ScoreIn, services: ServicesDep) -> ScoreOut:
     """Score one reply to a customer line (same fields and result as ``coach score --json``)."""
     validate_text(body.reply, services.settings.max_message_chars)
     services.scenarios.get(body.scenario)
-    result = await run_in_threadpool(services.scorer.score, body.scenario, body.customer, body.reply, lang=body.lang)
+    context = [t.model_dump() for t in body.context]
+    result = await run_in_threadpool(
+        services.scorer.score, body.scenario, body.customer, body.reply, lang=body.lang, context=context
+    )
     return score_out(result)

@@ -7,6 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.domain import ContextTurn
+
 SCORE_EXAMPLE: dict[str, Any] = {
     "score": 78,
     "band": 4,
@@ -30,10 +32,10 @@ class CitationOut(BaseModel):
 
 
 class CriterionOut(BaseModel):
-    """One criterion's score and why."""
+    """One criterion's score and why (null: the reply shows nothing either way; never praised)."""
 
     id: str
-    score: int
+    score: int | None = Field(default=None, ge=0, le=100)
     comment: str
 
 
@@ -173,10 +175,13 @@ class ScoreIn(BaseModel):
         }
     )
 
-    scenario: str
-    customer: str
-    reply: str
+    scenario: str = Field(max_length=80)
+    customer: str = Field(default="", max_length=2000, description="The customer's line being answered.")
+    reply: str = Field(description="The rep's reply (empty is an error; longer than COACH_MAX_MESSAGE_CHARS is 413).")
     lang: Literal["zh", "en"] | None = None
+    context: list[ContextTurn] = Field(
+        default_factory=list, max_length=40, description="Earlier turns, oldest first; without it the reply is scored as an opening reply."
+    )
 
 
 class ReviewIn(BaseModel):

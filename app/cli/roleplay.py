@@ -27,15 +27,16 @@ def render_scorecard(card: Scorecard, lang: str, console: Any) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from app.coach.messages import NAMES, lang_key
+    from app.coach.wording import lang_key
+    from app.coach.wording import table as words
 
-    names = NAMES[lang_key(lang)]
+    names = words(lang, "criteria")
     zh = lang_key(lang) == "zh"
     table = Table(title="成绩单" if zh else "Scorecard", show_header=True, header_style="bold")
     table.add_column("评分项" if zh else "Criterion")
     table.add_column("平均" if zh else "Average", justify="right")
     for c in card.criteria:
-        table.add_row(names.get(c.id, c.id), str(c.score))
+        table.add_row(names.get(c.id, c.id), "—" if c.score is None else str(c.score))
     console.print(table)
     lines = [card.summary]
     if card.best is not None and card.best.score is not None:

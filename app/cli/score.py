@@ -1,6 +1,10 @@
 """`coach score`: score one rep reply, or a JSON-lines batch (GUIDE §3 contract).
 
 Single mode prints the public score JSON (``--json``) or a readable card.
+The conversation so far may come with the line: ``--context-file F`` (a JSON
+list of ``{"role": "customer"|"rep", "text"}``, oldest first) or a
+``context`` field on a ``--jsonl`` line; without it the reply is scored as an
+opening reply.
 Exit codes: 0 scored; 2 bad input (empty or too long reply, unknown
 scenario, missing option).  Batch mode (``--jsonl -``) prints exactly one
 line per input line, in order: the score JSON, or ``{"error": ..., "code":
@@ -32,7 +36,8 @@ def render_score(result: ScoreResult, *, console: Any = None) -> None:
     from rich.panel import Panel
     from rich.table import Table
 
-    from app.coach.messages import NAMES, lang_key
+    from app.coach.wording import lang_key
+    from app.coach.wording import table as words
 
     console = console or Console()
     key = lang_key(result.language)
@@ -45,7 +50,7 @@ def render_score(result: ScoreResult, *, console: Any = None) -> None:
     table.add_column(label[3], justify="right")
     table.add_column(label[4])
     for c in result.criteria:
-        table.add_row(NAMES[key].get(c.id, c.id), str(c.score), c.comment)
+        table.add_row(words(key, "criteria").get(c.id, c.id), "—" if c.score is None else str(c.score), c.comment)
     console.print(table)
     console.print(Panel(result.feedback, title=label[5]))
     console.print(Panel(result.better_reply, title=label[6], border_style="green"))
@@ -62,6 +67,20 @@ def _read_lines(path: Path) -> Iterator[str]:
             stream.close()
 
 
+def parse_context(data: object) -> list[dict[str, str]]:
+    """Validate a ``context`` value: earlier turns, oldest first, ``[{"role", "text"}]``."""
+    if data is None:
+        return []
+    if not isinstance(data, list):
+        raise ValueError("'context' must be a list of {\"role\": \"customer\"|\"rep\", \"text\": ...}")
+    out = []
+    for turn in data:
+        if not isinstance(turn, dict) or turn.get("role") not in ("customer", "rep") or not isinstance(turn.get("text"), str):
+            raise ValueError("each context turn needs role 'customer' or 'rep' and a string 'text'")
+        out.append({"role": turn["role"], "text": turn["text"]})
+    return out
+
+
 def _item(line: str) -> dict[str, Any]:
     data = json.loads(line)
     if not isinstance(data, dict):
@@ -71,6 +90,7 @@ def _item(line: str) -> dict[str, Any]:
             raise ValueError(f"missing or non-string field '{field}'")
     if not isinstance(data.get("customer", ""), str):
         raise ValueError("field 'customer' must be a string")
+    data["context"] = parse_context(data.get("context"))
     return data
 
 
@@ -123,16 +143,14 @@ def _score_each(scorer: Any, items: list[dict[str, Any]]) -> list[Any]:
     from app.coach.errors import EmptyReplyError, ReplyTooLongError
     from app.scenarios.loader import UnknownScenarioError
 
-    scorer.prefetch_parallel(
-        [t for i in items for t in (i["reply"], i.get("customer", "")) if t.strip() and len(t) <= scorer.max_chars]
-    )
     out: list[Any] = []
-    for i in items:
-        try:
-            r = scorer.score(i["scenario"], i.get("customer", ""), i["reply"], lang=i.get("lang"))
+    for r in scorer.score_many(items):
+        if isinstance(r, (EmptyReplyError, ReplyTooLongError, UnknownScenarioError)):
+            out.append(r)
+        elif isinstance(r, Exception):
+            raise r
+        else:
             out.append(r.public())
-        except (EmptyReplyError, ReplyTooLongError, UnknownScenarioError) as exc:
-            out.append(exc)
     return out
 
 
@@ -145,6 +163,10 @@ def score(
         Path | None, typer.Option("--jsonl", help="Batch: a JSON-lines file ('-' for stdin) of {scenario, customer, reply}.")
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Feedback language zh|en (default: the reply's).")] = None,
+    context_file: Annotated[
+        Path | None,
+        typer.Option("--context-file", help='Earlier turns, oldest first: a JSON list of {"role": "customer"|"rep", "text": ...}.'),
+    ] = None,
 ) -> None:
     """Score a rep reply against a scenario (给销售回复打分). Exit 2 on an empty reply or unknown scenario."""
     from app.coach.errors import EmptyReplyError, ReplyTooLongError
@@ -156,8 +178,14 @@ def score(
         raise typer.Exit(_run_batch(services.scorer, jsonl))
     if scenario is None or reply is None:
         fail("give --scenario and --reply (or --jsonl FILE)", 2)
+    context: list[dict[str, str]] = []
+    if context_file is not None:
+        try:
+            context = parse_context(json.loads(context_file.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
+            fail(f"{context_file}: not a context file: {exc}", 2)
     try:
-        result = services.scorer.score(scenario, customer, reply, lang=lang)
+        result = services.scorer.score(scenario, customer, reply, lang=lang, context=context)
     except EmptyReplyError:
         fail("the reply is empty; there is nothing to score", 2)
     except ReplyTooLongError as exc:

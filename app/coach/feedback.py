@@ -1,8 +1,10 @@
 """Feedback text and the playbook passages it cites.
 
-Feedback names the criteria that went well and those to improve, adds the
+Feedback names the moves the coach read in the reply, each with the sentence
+that made it (what worked, what to fix), says what the moment asks for (the
+customer agreed: close; the customer told the concern: answer it), adds the
 scenario's own must / must-not wording when a rule was missed or broken, and
-explains any gaming flag.  Citations come from the knowledge index, searched
+explains any gaming flag.  Nothing is praised for being absent.  Citations come from the knowledge index, searched
 with the customer's line plus the names of the weak criteria, restricted to
 the scenario's ``cite`` sections (unrestricted when that finds nothing).
 """
@@ -13,44 +15,55 @@ import logging
 from collections import OrderedDict
 from typing import Any
 
-from app.coach.messages import COMMENTS, FLAGS, LABELS, NAMES, lang_key
-from app.domain import CRITERIA, Citation
+from app.coach.judge import Judgement
+from app.coach.rubric import vocabulary
+from app.coach.wording import excerpt, lang_key, move_label, msg, table
+from app.domain import Citation
 from app.scenarios.schema import Scenario
 
 log = logging.getLogger(__name__)
 
+#: A move is named in the feedback when read with at least this probability.
+SHOWN = 0.5
 #: Flags serious enough that praise would be misleading.
 _BLOCKING = ("grader_instruction", "keyword_list", "echo", "playbook", "off_topic")
 
 
-def compose_feedback(
-    scenario: Scenario,
-    scores: dict[str, tuple[int, str]],
-    flags: list[str],
-    moves: list[str],
-    lang: str,
-) -> str:
-    """Two or three sentences: flags first, then what worked and what to improve, by criterion."""
-    key = lang_key(lang)
-    lab, _names = LABELS[key], NAMES[key]
-    parts: list[str] = [FLAGS[key][f] for f in flags if f in FLAGS[key]]
-    blocked = any(f in _BLOCKING for f in flags)
-    weighted = [c for c in CRITERIA if scenario.weight(c) > 0]
-    good = [c for c in weighted if scores[c][0] >= 75 and not scores[c][1].startswith(("not_yet", "not_now"))]  # ≠ done
-    bad = sorted((c for c in weighted if scores[c][0] < 60), key=lambda c: -scenario.weight(c) * (100 - scores[c][0]))
+def _quoted(j: Judgement, moves: list[str], lang: str) -> str:
+    parts = []
+    for m in moves:
+        i, _ = j.reading.where(m)
+        parts.append(msg(lang, "quote").format(label=move_label(lang, m), sentence=excerpt(j.reading.sentences[i])))
+    return msg(lang, "sep").join(parts) + msg(lang, "end")
+
+
+def compose_feedback(scenario: Scenario, j: Judgement, lang: str) -> str:
+    """Gaming flags first, then the moves that worked and those to fix, each with its sentence."""
+    v = vocabulary()
+    r = j.reading
+    flags = table(lang, "flags")
+    parts: list[str] = [flags[f] for f in j.flags if f in flags]
+    blocked = any(f in _BLOCKING for f in j.flags)
+    ranked = sorted(v.moves, key=lambda m: -r.top(m))
+    good = [m for m in ranked if v.moves[m].polarity == "good" and r.top(m) >= SHOWN]
+    bad = [m for m in ranked if v.moves[m].polarity in ("bad", "weak") and r.top(m) >= SHOWN]
     if not blocked:
-        if good:
-            parts.append(lab["good"] + lab["sep"].join(_named(key, c, scores[c][1]) for c in good[:3]) + lab["end"])
-        else:
-            parts.append(lab["none_good"])
+        parts.append(msg(lang, "feedback_did") + _quoted(j, good[:3], lang) if good else msg(lang, "feedback_none"))
     if bad:
-        parts.append(lab["improve"] + lab["sep"].join(_named(key, c, scores[c][1]) for c in bad[:3]) + lab["end"])
-    broken = [r for r in scenario.rubric.must_nots if r.move in moves]
-    missing = [r for r in scenario.rubric.musts if r.move not in moves]
+        parts.append(msg(lang, "feedback_fix") + _quoted(j, bad[:3], lang))
+    f = j.features
+    if not blocked:
+        if f.get("probe_x_ready", 0) + f.get("probe_x_revealed", 0) >= 0.5:
+            parts.append(msg(lang, "feedback_stage_revealed"))
+        elif f.get("stance:agree", 0) >= 0.5 and r.any_of(("close", "next_step")) < SHOWN:
+            parts.append(msg(lang, "feedback_stage_ready"))
+    key = lang_key(lang)
+    broken = [rule for rule in scenario.rubric.must_nots if r.any_of(v.fine(rule.move)) >= SHOWN]
+    missing = [rule for rule in scenario.rubric.musts if r.any_of(v.fine(rule.move)) < SHOWN]
     if broken:
-        parts.append(lab["must_not"] + " ".join(r.text.get(key) for r in broken[:2]))
-    elif missing and not blocked:
-        parts.append(lab["must"] + " ".join(r.text.get(key) for r in missing[:2]))
+        parts.append(msg(lang, "feedback_must_not") + " ".join(rule.text.get(key) for rule in broken[:2]))
+    elif missing and not blocked and f.get("stance:agree", 0) < 0.5:
+        parts.append(msg(lang, "feedback_must") + " ".join(rule.text.get(key) for rule in missing[:2]))
     return (" " if key == "en" else "").join(parts)
 
 
@@ -128,12 +141,6 @@ class CitationFinder:
             if len(out) == self.k:
                 break
         return out
-
-
-def _named(key: str, criterion: str, code: str) -> str:
-    comment = COMMENTS[key].get(code, code).rstrip("。.")
-    name = NAMES[key][criterion]
-    return f"{name}（{comment}）" if key == "zh" else f"{name} ({comment})"
 
 
 def _trim(text: str, limit: int = 240) -> str:

@@ -17,7 +17,6 @@ import random
 import secrets
 from typing import Any
 
-from app.coach.detectors import MOVE_PRIORITY
 from app.coach.errors import SessionDoneError
 from app.coach.scorecard import build_scorecard
 from app.domain import RoleplaySession, Scorecard, Turn, TurnResult
@@ -27,9 +26,16 @@ from app.text.fold import detect_language
 
 
 def choose_transition(moves: list[str], transitions: dict[str, str]) -> tuple[str, str]:
-    """(transition key, target state) for the detected ``moves`` by the engine's priority."""
+    """(transition key, target state) for the detected ``moves`` by the engine's priority.
+
+    The priority is the order of ``app/coach/data/engine_moves.yaml``, the same table that
+    maps the scorer's fine moves onto these coarse ones: the customer reacts to what the
+    coach read in the reply.
+    """
+    from app.coach.rubric import vocabulary
+
     present = set(moves)
-    for move in MOVE_PRIORITY:
+    for move in vocabulary().engine:
         if move in present and move in transitions:
             return move, transitions[move]
     return "default", transitions["default"]
@@ -94,8 +100,9 @@ class RoleplayService:
         scenario = self.registry.get(session.scenario_id)
         customer = next((t.text for t in reversed(session.transcript) if t.role == "customer"), "")
         lang = "en" if session.language == "en" or detect_language(text) == "en" else "zh"
+        earlier = [{"role": t.role, "text": t.text} for t in session.transcript[:-1]]
         score = self.scorer.score(
-            scenario.id, customer, text, lang=lang,
+            scenario.id, customer, text, lang=lang, context=earlier,
             persona_context={
                 "motive_id": session.motive_id,
                 "state_id": session.state_id,

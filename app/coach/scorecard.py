@@ -6,7 +6,7 @@ scenario's ``next`` list, the one whose rubric weights that criterion most.
 
 from __future__ import annotations
 
-from app.coach.messages import NAMES, lang_key
+from app.coach.wording import lang_key, table
 from app.domain import CRITERIA, CriterionAverage, RoleplaySession, Scorecard, Turn, band_for
 from app.scenarios.loader import ScenarioRegistry
 from app.scenarios.schema import Scenario
@@ -46,17 +46,19 @@ def build_scorecard(registry: ScenarioRegistry, session: RoleplaySession) -> Sco
     criteria = [c for c in CRITERIA if scenario.weight(c) > 0]
     averages: list[CriterionAverage] = []
     for c in criteria:
-        values = [next(x.score for x in t.score.criteria if x.id == c) for t in reps if t.score]
-        averages.append(CriterionAverage(id=c, score=round(sum(values) / len(values)) if values else 0))
+        found = [next((x.score for x in t.score.criteria if x.id == c), None) for t in reps if t.score]
+        values = [v for v in found if v is not None]  # unknown (nothing shown either way) is not averaged
+        averages.append(CriterionAverage(id=c, score=round(sum(values) / len(values)) if values else None))
     total = round(sum(t.score.score for t in reps if t.score) / len(reps)) if reps else 0
     best = max(reps, key=lambda t: t.score.score if t.score else 0) if reps else None
     weakest = min(reps, key=lambda t: t.score.score if t.score else 0) if reps else None
-    weak_c = min(averages, key=lambda a: (a.score, -scenario.weight(a.id))).id if reps else None
-    strong_c = max(averages, key=lambda a: (a.score, scenario.weight(a.id))).id if reps else None
+    known = [a for a in averages if a.score is not None]
+    weak_c = min(known, key=lambda a: (a.score or 0, -scenario.weight(a.id))).id if known else None
+    strong_c = max(known, key=lambda a: (a.score or 0, scenario.weight(a.id))).id if known else None
     nxt = _next_scenario(registry, scenario, weak_c)
     nxt_title = registry.get(nxt).title.get(key) if nxt else ""
     outcome = OUTCOMES[key].get(session.outcome, str(session.outcome))
-    names = NAMES[key]
+    names = table(key, "criteria")
     if not reps:
         summary = "还没有任何回复。" if key == "zh" else "No replies yet."
     elif key == "zh":

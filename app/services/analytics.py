@@ -49,7 +49,8 @@ def session_stats(ps: PracticeSession) -> SessionStats:
     per: dict[str, list[int]] = defaultdict(list)
     for s in scores:
         for c in s.criteria:
-            per[c.id].append(c.score)
+            if c.score is not None:  # unknown criteria are not averaged
+                per[c.id].append(c.score)
     return SessionStats(
         id=ps.id,
         scenario_id=ps.scenario_id,
@@ -99,7 +100,8 @@ def team_stats(sessions: Sequence[PracticeSession]) -> dict[str, object]:
                 continue
             dated.append((m.created_at, s.score))
             for c in s.criteria:
-                team_criteria[c.id].append(c.score)
+                if c.score is not None:
+                    team_criteria[c.id].append(c.score)
     reps = []
     for name, stats in sorted(by_rep.items()):
         scored = [s for s in stats if s.replies]

@@ -49,3 +49,11 @@ def scorer(registry: ScenarioRegistry, e5: Any, retriever: Any) -> ReplyScorer:
 def roleplay(registry: ScenarioRegistry, scorer: ReplyScorer) -> RoleplayService:
     """The role-play engine on the shared scorer."""
     return RoleplayService(registry, scorer)
+
+
+@pytest.fixture(scope="session")
+def corpus() -> list[Any]:
+    """The multi-author training corpus (training/replies), without the frozen held-out author."""
+    from app.coach.training import load_corpus
+
+    return load_corpus()

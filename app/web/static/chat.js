@@ -46,10 +46,11 @@
       li.appendChild(el("span", "crit-name", T.crit[c.id] || c.id));
       const bar = el("span", "bar");
       const fill = el("i");
-      fill.style.width = Math.max(0, Math.min(100, Number(c.score))) + "%";
+      const known = c.score !== null && c.score !== undefined;
+      fill.style.width = (known ? Math.max(0, Math.min(100, Number(c.score))) : 0) + "%";
       bar.appendChild(fill);
       li.appendChild(bar);
-      li.appendChild(el("b", null, c.score));
+      li.appendChild(el("b", null, known ? c.score : "—"));
       li.appendChild(el("small", null, c.comment));
       ul.appendChild(li);
     }

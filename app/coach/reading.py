@@ -1,0 +1,213 @@
+"""Reading what a reply does: per-sentence move probabilities, the customer's stance, the stage.
+
+The primary signal of the scorer.  Each sentence of the reply is embedded (all sentences in one
+encoder call) and, with its hashed character n-grams and its product with the customer line's
+embedding, read by the learned move heads (``moves`` in ``app/coach/model/reader.npz``).  The
+customer's latest line is read by the stance head (object / reveal / warm / agree / hesitate).
+Earlier turns of the conversation are read by the n-gram-only twins of those heads, so context
+costs no encoder time: what the rep already did (asked, apologised, named a time) and what the
+customer already did (revealed the motive, agreed) become the :class:`Stage`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal, Protocol
+
+import numpy as np
+
+from app.coach.heads import Head, load_heads
+from app.coach.textprep import clean, ngram_ids, split_sentences
+
+MODEL_DIR = Path(__file__).with_name("model")
+READER_FILE = MODEL_DIR / "reader.npz"
+
+#: Scale of the sentence x customer product features (they are ~1/20 the size of an embedding's).
+PAIR_SCALE = 16.0
+#: Characters of one sentence fed to the encoder; the n-grams always read all of it.
+EMBED_CHARS = 96
+#: Earlier turns read for the stage (the most recent ones).
+CONTEXT_TURNS = 8
+
+STANCES = ("object", "reveal", "warm", "agree", "hesitate")
+
+
+class Embedder(Protocol):
+    """The slice of :class:`app.retrieval.embeddings.CoachEmbeddings` the reader needs."""
+
+    def embed_array(self, texts: list[str], kind: Literal["query", "passage", "symmetric"]) -> np.ndarray:
+        """Unit-length rows, one per text."""
+        ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One earlier turn of the conversation."""
+
+    role: Literal["customer", "rep"]
+    text: str
+
+
+@dataclass(frozen=True)
+class Stage:
+    """What has already happened in the conversation, read from the earlier turns."""
+
+    turns: int = 0
+    rep_before: dict[str, float] = field(default_factory=dict)
+    customer_before: dict[str, float] = field(default_factory=dict)
+
+    def rep(self, move: str) -> float:
+        """How surely the rep already made ``move`` earlier."""
+        return self.rep_before.get(move, 0.0)
+
+    def customer(self, stance: str) -> float:
+        """How surely the customer already took ``stance`` earlier."""
+        return self.customer_before.get(stance, 0.0)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The reply read sentence by sentence, with the customer's stance and the stage."""
+
+    sentences: list[str]
+    names: tuple[str, ...]
+    probs: np.ndarray  # [sentences, moves]
+    stance: dict[str, float]
+    stage: Stage
+
+    def top(self, move: str) -> float:
+        """The highest probability of ``move`` over the sentences (0 when unknown)."""
+        if move not in self.names or not len(self.sentences):
+            return 0.0
+        return float(self.probs[:, self.names.index(move)].max())
+
+    def any_of(self, moves: Sequence[str]) -> float:
+        """The highest probability of any of ``moves``."""
+        return max((self.top(m) for m in moves), default=0.0)
+
+    def where(self, move: str) -> tuple[int, float]:
+        """(index of the sentence most likely making ``move``, its probability)."""
+        col = self.probs[:, self.names.index(move)]
+        i = int(col.argmax())
+        return i, float(col[i])
+
+    def present(self, threshold: float = 0.5) -> list[str]:
+        """Moves read with at least ``threshold`` probability in some sentence."""
+        return [m for m in self.names if self.top(m) >= threshold]
+
+
+def position_features(n: int) -> np.ndarray:
+    """[is_first, is_last, relative position, single-sentence] for ``n`` sentences."""
+    if n == 0:
+        return np.zeros((0, 4), dtype=np.float32)
+    idx = np.arange(n, dtype=np.float32)
+    return np.stack(
+        [idx == 0, idx == n - 1, idx / max(n - 1, 1), np.full(n, n == 1)], axis=1
+    ).astype(np.float32)
+
+
+def sentence_dense(sent: np.ndarray | None, cust: np.ndarray | None, n: int) -> np.ndarray:
+    """Dense features of ``n`` sentences: embedding, product with the customer line, position."""
+    pos = position_features(n)
+    if sent is None:
+        return pos
+    c = np.zeros(sent.shape[1], dtype=np.float32) if cust is None else cust
+    return np.hstack([sent, PAIR_SCALE * sent * c[None, :], pos]).astype(np.float32)
+
+
+@dataclass(frozen=True)
+class ReaderModel:
+    """The four heads: moves and stance, each with and without embeddings."""
+
+    moves: Head
+    moves_lite: Head
+    stance: Head
+    stance_lite: Head
+    meta: dict[str, str]
+
+    @classmethod
+    def load(cls, path: Path = READER_FILE) -> ReaderModel:
+        """Load the shipped (or a freshly trained) reader."""
+        heads, meta = load_heads(path)
+        return cls(heads["moves"], heads["moves_lite"], heads["stance"], heads["stance_lite"], meta)
+
+
+@lru_cache(maxsize=4)
+def shipped_reader(path: Path = READER_FILE) -> ReaderModel:
+    """The reader shipped with the package, loaded once per process."""
+    return ReaderModel.load(path)
+
+
+class MoveReader:
+    """Reads replies with a :class:`ReaderModel`; the encoder is called once per reply."""
+
+    def __init__(self, model: ReaderModel, embedder: Embedder | None) -> None:
+        self.model = model
+        self.embedder = embedder
+        dim = model.moves.w_dense.shape[1] - 4
+        self.dim = dim // 2
+        self.use_embeddings = embedder is not None and self.dim > 0
+
+    def embed(self, texts: list[str]) -> np.ndarray | None:
+        """Embeddings of ``texts`` in one call (None when the reader runs on n-grams only)."""
+        if not self.use_embeddings or not texts:
+            return None
+        assert self.embedder is not None
+        vecs = np.asarray(self.embedder.embed_array([t[:EMBED_CHARS] for t in texts], "symmetric"), dtype=np.float32)
+        if vecs.shape[1] != self.dim:
+            self.use_embeddings = False  # another embedding model is configured: n-grams only
+            return None
+        return vecs
+
+    def read(self, reply: str, customer: str, context: Sequence[Turn] = ()) -> Reading:
+        """Read ``reply`` answering ``customer`` after ``context`` (oldest first)."""
+        sentences = split_sentences(reply) or [clean(reply).strip() or reply]
+        cust = clean(customer).strip()
+        vecs = self.embed(sentences + ([cust] if cust else []))
+        sent_vecs = None if vecs is None else vecs[: len(sentences)]
+        cust_vec = None if vecs is None or not cust else vecs[-1]
+        grams = [ngram_ids(s) for s in sentences]
+        if sent_vecs is not None:
+            probs = self.model.moves.probs(sentence_dense(sent_vecs, cust_vec, len(sentences)), grams)
+        else:
+            probs = self.model.moves_lite.probs(sentence_dense(None, None, len(sentences)), grams)
+        stance = self.stance(cust, cust_vec)
+        return Reading(sentences, self.model.moves.names, probs, stance, self.stage(context))
+
+    def read_lite(self, sentences: list[str]) -> np.ndarray:
+        """Move probabilities of ``sentences`` from n-grams alone (no encoder time)."""
+        n = len(sentences)
+        return self.model.moves_lite.probs(sentence_dense(None, None, n), [ngram_ids(s) for s in sentences])
+
+    def stance(self, customer: str, vec: np.ndarray | None) -> dict[str, float]:
+        """Stance probabilities of one customer line (uniform when there is no line)."""
+        if not customer:
+            return {s: 1.0 / len(STANCES) for s in STANCES}
+        grams = [ngram_ids(customer)]
+        if vec is not None:
+            p = self.model.stance.probs(vec[None, :], grams)[0]
+        else:
+            p = self.model.stance_lite.probs(np.zeros((1, 0), dtype=np.float32), grams)[0]
+        return {name: float(v) for name, v in zip(self.model.stance.names, p, strict=True)}
+
+    def stage(self, context: Sequence[Turn]) -> Stage:
+        """What the earlier turns already did (n-gram heads, no encoder time)."""
+        recent = list(context)[-CONTEXT_TURNS:]
+        rep_before: dict[str, float] = {}
+        cust_before: dict[str, float] = {}
+        for turn in recent:
+            if turn.role == "rep":
+                sents = split_sentences(turn.text)
+                if not sents:
+                    continue
+                p = self.model.moves_lite.probs(sentence_dense(None, None, len(sents)), [ngram_ids(s) for s in sents])
+                for j, name in enumerate(self.model.moves_lite.names):
+                    rep_before[name] = max(rep_before.get(name, 0.0), float(p[:, j].max()))
+            elif turn.text.strip():
+                p = self.model.stance_lite.probs(np.zeros((1, 0), dtype=np.float32), [ngram_ids(turn.text)])[0]
+                for name, v in zip(self.model.stance_lite.names, p, strict=True):
+                    cust_before[name] = max(cust_before.get(name, 0.0), float(v))
+        return Stage(len(recent), rep_before, cust_before)

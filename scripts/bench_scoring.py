@@ -4,9 +4,14 @@
 
 Measures, with the default embedding model and the real knowledge index:
 
-* latency per reply (p50/p95): ``ReplyScorer.score`` on dev-set replies the
-  model has not seen (caches of reply vectors cleared; exemplar vectors warm,
-  as in a running service);
+* the cost ratio of issue 8: per reply, the judgement (all of the reply's
+  sentences and the customer line in one encoder call, the move heads, the
+  grade) against one encoder pass over the reply's full text, measured
+  back to back on the same reply; the median ratio is reported;
+* latency per reply (p50/p95): the judgement alone and the full
+  ``ReplyScorer.score`` (feedback, better reply, citations) on corpus replies
+  (caches of reply vectors cleared; exemplar sentences warm, as in a running
+  service);
 * batch throughput: ``score_many`` over the same replies, caches cleared;
 * a full 8-turn role-play session (start, 8 replies, scorecard).
 
@@ -27,8 +32,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
@@ -47,20 +50,45 @@ SESSION = [
 ]
 
 
-def _forget(services: Services) -> None:
-    """Drop cached reply vectors (scorer and embedding model) so every reply is embedded afresh."""
-    services.scorer._vec_cache.clear()
+def _forget(services: Services, texts: list[str] | None = None) -> None:
+    """Drop cached vectors of ``texts`` (all when None) so those texts are embedded afresh."""
     cache = getattr(services.embeddings, "_cache", None)
-    if cache is not None:
+    if cache is None:
+        return
+    if texts is None:
         cache.clear()
+        return
+    from app.coach.textprep import clean, split_sentences
+
+    drop = {t for x in texts for t in [*split_sentences(x), clean(x).strip()]}
+    drop |= {t[:96] for t in drop}
+    for key in [k for k in cache if k[1] in drop or k[1] in texts]:
+        del cache[key]
 
 
 def _warm(services: Services) -> None:
-    """What a running service has already done: model loaded, index open, exemplars embedded."""
+    """What a running service has already done: model loaded, index open, exemplar sentences read."""
     for scenario in services.scenarios:
-        services.scorer.bank.matrix(scenario)
-    services.scorer.score("price-objection", "太贵了", "理解，您主要跟哪家比？")
+        services.scorer.score(scenario.id, scenario.openings[0], "好的，我知道了。")
     services.retriever.search("价格", k=1)
+
+
+def ratio(services: Services, items: list[dict[str, Any]]) -> tuple[float, list[float], list[float]]:
+    """Median of judgement / one full-text encoder pass, and both times per reply (ms)."""
+    model = services.embeddings._get()  # type: ignore[attr-defined]
+    enc, jud, ratios = [], [], []
+    for i in items:
+        t = time.perf_counter()
+        model.encode([i["reply"]], True)
+        e = (time.perf_counter() - t) * 1000
+        _forget(services, [i["reply"], i["customer"]])
+        t = time.perf_counter()
+        services.scorer.judge(i["scenario"], i["customer"], i["reply"], i.get("context"))
+        j = (time.perf_counter() - t) * 1000
+        enc.append(e)
+        jud.append(j)
+        ratios.append(j / e)
+    return statistics.median(ratios), enc, jud
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -70,11 +98,11 @@ def _pct(values: list[float], q: float) -> float:
 
 def latency(services: Services, items: list[dict[str, Any]]) -> tuple[list[float], list[float]]:
     """Wall-clock and CPU milliseconds per reply (CPU time is what an idle core would take)."""
-    _forget(services)
     wall, cpu = [], []
     for i in items:
+        _forget(services, [i["reply"], i["customer"]])
         t, c = time.perf_counter(), time.process_time()
-        services.scorer.score(i["scenario"], i["customer"], i["reply"])
+        services.scorer.score(i["scenario"], i["customer"], i["reply"], context=i.get("context"))
         wall.append((time.perf_counter() - t) * 1000)
         cpu.append((time.process_time() - c) * 1000)
     return wall, cpu
@@ -82,14 +110,14 @@ def latency(services: Services, items: list[dict[str, Any]]) -> tuple[list[float
 
 def throughput(services: Services, items: list[dict[str, Any]]) -> tuple[float, float]:
     """Replies per wall-clock second and per CPU second."""
-    _forget(services)
+    _forget(services, [t for i in items for t in (i["reply"], i["customer"])])
     t, c = time.perf_counter(), time.process_time()
     services.scorer.score_many(items)
     return len(items) / (time.perf_counter() - t), len(items) / (time.process_time() - c)
 
 
 def session(services: Services, seed: int) -> tuple[float, float]:
-    _forget(services)
+    _forget(services, SESSION)
     t, c = time.perf_counter(), time.process_time()
     s = services.roleplay.start("price-objection", seed=seed)
     for text in SESSION:
@@ -117,24 +145,38 @@ def main() -> None:
     else:
         services = Services(settings)
     print(f"encoder threads: {args.threads or 'default (1)'}")
-    dev = yaml.safe_load((ROOT / "tests/data/graded_replies.yaml").read_text(encoding="utf-8"))
-    items = [i for i in dev if i["scenario"] in services.scenarios][: args.n]
+    from app.coach.training import load_corpus
+
+    corpus = load_corpus()
+    step = max(1, len(corpus) // args.n)
+    items = [
+        {"scenario": it.scenario, "customer": it.customer, "reply": it.reply,
+         "context": [{"role": t.role, "text": t.text} for t in it.context]}
+        for it in corpus[::step][: args.n]
+    ]
     t = time.perf_counter()
     _warm(services)
     print(f"warm-up (model, index, {len(services.scenarios)} scenarios' exemplars): {time.perf_counter() - t:.1f} s")
 
     load_before = os.getloadavg()[0]
+    rat = [ratio(services, items) for _ in range(args.repeat)]
     lat = [latency(services, items) for _ in range(args.repeat)]
     thr = [throughput(services, items) for _ in range(args.repeat)]
     ses = [session(services, seed) for seed in range(args.repeat)]
     med = statistics.median
     print(f"cores: {os.cpu_count()}, load average (1 min) before/after: {load_before:.2f} / {os.getloadavg()[0]:.2f}")
-    print(f"| measurement ({len(items)} unseen dev-set replies, median of {args.repeat} runs) | wall clock | CPU time |")
+    print(f"| measurement ({len(items)} corpus replies, median of {args.repeat} runs) | wall clock | CPU time |")
     print("|---|---|---|")
+    chars = sorted(len(i["reply"]) for i in items)
+    print(f"| reply length, median / p95 | {chars[len(chars) // 2]} / {chars[int(0.95 * (len(chars) - 1))]} characters | |")
+    print(f"| judgement / one full-text encoder pass (median ratio per reply) | {med(x[0] for x in rat):.2f} | |")
+    for q, name in ((0.5, "p50"), (0.95, "p95")):
+        print(f"| one encoder pass over the full reply, {name} | {med(_pct(x[1], q) for x in rat):.1f} ms | |")
+        print(f"| judgement (read, combine, caps), {name} | {med(_pct(x[2], q) for x in rat):.1f} ms | |")
     for q, name in ((0.5, "p50"), (0.95, "p95")):
         w = med(_pct(x[0], q) for x in lat)
         c = med(_pct(x[1], q) for x in lat)
-        print(f"| latency per reply, {name} | {w:.1f} ms | {c:.1f} ms |")
+        print(f"| full score (with feedback, better reply, citations), {name} | {w:.1f} ms | {c:.1f} ms |")
     print(f"| batch throughput (`score_many`) | {med(x[0] for x in thr):.0f} replies/s | "
           f"{med(x[1] for x in thr):.0f} replies per CPU-second |")
     print(f"| full 8-turn session (start, 8 replies, scorecard) | {med(x[0] for x in ses):.0f} ms | "

@@ -66,10 +66,10 @@ def check_gaming(item: dict, where: str) -> list[str]:
 
 
 def main(argv: list[str]) -> int:
-    files = [Path(a) for a in argv] or sorted((ROOT / "training/replies").glob("*.jsonl")) + sorted((ROOT / "tests/data/gaming").glob("*.jsonl"))
+    files = [Path(a) for a in argv] or sorted((ROOT / "training").glob("*/*.jsonl")) + sorted((ROOT / "tests/data/gaming").glob("*.jsonl"))
     problems = 0
     for f in files:
-        gaming = "gaming" in f.parts
+        gaming = f.parent.name == "gaming" and f.parent.parent.name == "data"  # tests/data/gaming: the test set
         ids: set[str] = set()
         grades: Counter[int] = Counter()
         n = later = sentences = 0

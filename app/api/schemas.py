@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from app.domain import ContextTurn
+from app.domain import ContextTurn, CriterionId
 
 SCORE_EXAMPLE: dict[str, Any] = {
     "score": 78,
@@ -128,13 +128,36 @@ class TranscriptLine(BaseModel):
     score: ScoreOut | None = None
 
 
+#: A trainer's grade of one criterion, 0-100.
+CriterionGrade = Annotated[int, Field(ge=0, le=100)]
+
+
 class ReviewOut(BaseModel):
-    """A trainer's score and comment (on the session, or on one message)."""
+    """A trainer's score and comment (on the session, or on one message), with any per-criterion grades."""
 
     message_seq: int | None
     score: int | None
     comment: str
+    criteria: dict[str, int] | None = None
     updated_at: datetime
+
+
+class DisputeIn(BaseModel):
+    """A rep's objection to the coach's score of one of their replies."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"reason": "我先共情再追问了，分数不该这么低。"}})
+
+    reason: str = Field(default="", max_length=2000, description="Why the score looks wrong (optional).")
+
+
+class DisputeOut(BaseModel):
+    """A dispute ("有异议") of one reply's score; resolved once a trainer reviews that reply."""
+
+    id: int
+    message_seq: int
+    reason: str
+    created_at: datetime
+    resolved_at: datetime | None = None
 
 
 class SessionOut(BaseModel):
@@ -148,6 +171,7 @@ class SessionOut(BaseModel):
     created_at: datetime
     messages: list[TranscriptLine]
     reviews: list[ReviewOut] = Field(default_factory=list)
+    disputes: list[DisputeOut] = Field(default_factory=list)
 
 
 class SessionListItem(BaseModel):
@@ -160,6 +184,7 @@ class SessionListItem(BaseModel):
     created_at: datetime
     replies: int
     average: int | None
+    open_disputes: int = Field(default=0, description="Replies of this session whose score the rep disputes, not yet reviewed.")
 
 
 class ScoreIn(BaseModel):
@@ -187,11 +212,31 @@ class ScoreIn(BaseModel):
 class ReviewIn(BaseModel):
     """A trainer's review of a session (``message_seq`` null) or of one rep reply."""
 
-    model_config = ConfigDict(json_schema_extra={"example": {"score": 70, "comment": "追问得好，收尾要约具体时间。"}})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "example": {
+                "message_seq": 1,
+                "score": 70,
+                "comment": "追问得好，收尾要约具体时间。",
+                "criteria": {"probe": 85, "next-step": 40},
+            }
+        }
+    )
 
     message_seq: int | None = None
     score: int | None = Field(default=None, ge=0, le=100)
     comment: str = Field(default="", max_length=4000)
+    criteria: dict[CriterionId, CriterionGrade] | None = Field(
+        default=None,
+        description="Optional grade per criterion (probe, empathy, value, honesty, adapt, next-step, composure), 0-100; "
+        "only for a review of one reply (``message_seq`` set).",
+    )
+
+    @model_validator(mode="after")
+    def _criteria_need_a_reply(self) -> ReviewIn:
+        if self.criteria and self.message_seq is None:
+            raise ValueError("criteria grades belong to one reply: give message_seq")
+        return self
 
 
 class AssignmentIn(BaseModel):
@@ -236,3 +281,40 @@ class Health(BaseModel):
 
     status: Literal["ok", "starting", "error"]
     checks: dict[str, bool] = Field(default_factory=dict)
+
+
+class OpenDisputeOut(BaseModel):
+    """An open dispute in the trainer's list: which reply, its coach score, the rep's reason."""
+
+    session_id: str
+    message_seq: int
+    scenario: str
+    rep: str
+    reply: str
+    coach_score: int | None
+    reason: str
+    created_at: datetime
+
+
+class AgreementRowOut(BaseModel):
+    """Agreement over one slice of the reviewed replies; metrics are null below ``min_n`` replies or when undefined."""
+
+    key: str = Field(description="'overall', a scenario id or a criterion id.")
+    n: int
+    enough: bool = Field(description="Whether n reaches min_n (else the metrics are null).")
+    spearman: float | None = None
+    exact: float | None = Field(default=None, description="Share of replies whose coach band equals the trainer's band.")
+    within_one: float | None = Field(default=None, description="Share within one band of the trainer's.")
+    pairwise: float | None = Field(
+        default=None, description="Within one customer line, share of pairs (trainer bands 2+ apart) the coach orders the same way."
+    )
+    ci: dict[str, list[float | None]] = Field(default_factory=dict, description="95% bootstrap intervals.")
+
+
+class AgreementOut(BaseModel):
+    """Coach-trainer agreement (教练与培训师评分一致性): overall, per scenario, per criterion."""
+
+    min_n: int
+    overall: AgreementRowOut
+    scenarios: list[AgreementRowOut]
+    criteria: list[AgreementRowOut]

@@ -6,13 +6,15 @@ import asyncio
 import json
 from collections.abc import AsyncIterator
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
-from app.api.convert import score_out, session_item, session_out
+from app.api.convert import dispute_out, score_out, session_item, session_out
 from app.api.schemas import (
     CreateSessionIn,
+    DisputeIn,
+    DisputeOut,
     MessageIn,
     MessageOut,
     ReplyOut,
@@ -22,7 +24,9 @@ from app.api.schemas import (
 )
 from app.deps import CurrentUser, LangDep, PracticeDep, RepoDep
 from app.domain import Scorecard
+from app.services.disputes import DisputeError, open_dispute
 from app.services.sessions import ReplyOutcome
+from app.web.i18n import translate
 
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 
@@ -55,7 +59,7 @@ def list_sessions(repo: RepoDep, user: CurrentUser) -> list[SessionListItem]:
 def get_session(session_id: str, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> SessionOut:
     """The transcript with the coach's score on each rep reply and any trainer reviews."""
     ps = practice.get(repo, user, session_id)
-    return session_out(ps, repo.reviews(ps.id))
+    return session_out(ps, repo.reviews(ps.id), repo.disputes(ps.id))
 
 
 def _reply_out(out: ReplyOutcome) -> ReplyOut:
@@ -118,10 +122,31 @@ async def stream_message(
 def finish_session(session_id: str, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> SessionOut:
     """End the role-play now (the rep stops early); idempotent."""
     ps = practice.finish(repo, user, session_id)
-    return session_out(ps, repo.reviews(ps.id))
+    return session_out(ps, repo.reviews(ps.id), repo.disputes(ps.id))
 
 
 @router.get("/{session_id}/scorecard", response_model=Scorecard, responses=ERRORS)
 def get_scorecard(session_id: str, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> Scorecard:
     """Per-criterion averages, best and weakest reply, outcome and a suggested next scenario."""
     return practice.scorecard(practice.get(repo, user, session_id))
+
+
+@router.post(
+    "/{session_id}/messages/{message_seq}/dispute",
+    status_code=201,
+    response_model=DisputeOut,
+    responses={404: ERRORS[404], 422: {"description": "A customer line or an unscored reply"}},
+)
+def dispute(
+    session_id: str, message_seq: int, repo: RepoDep, user: CurrentUser, lang: LangDep, body: DisputeIn | None = None
+) -> DisputeOut:
+    """Dispute (有异议) the coach's score of one of my replies, ``message_seq`` being its ``seq`` in the transcript.
+
+    The trainer's review list shows it first; a trainer review of the reply resolves it.
+    Disputing again while it is open replaces the reason.
+    """
+    try:
+        d = open_dispute(repo, user, session_id, message_seq, body.reason if body else "")
+    except DisputeError as exc:
+        raise HTTPException(status_code=exc.status, detail=translate(exc.key, lang)) from exc
+    return dispute_out(d, message_seq)

@@ -6,15 +6,17 @@ other tools (a spreadsheet, an LMS) do the same over JSON.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from app.api.convert import session_item, session_out
 from app.api.schemas import (
+    AgreementOut,
     AssignmentIn,
     AssignmentOut,
+    OpenDisputeOut,
     ReviewIn,
     ScenarioCheckOut,
     ScenarioYamlIn,
@@ -23,22 +25,28 @@ from app.api.schemas import (
 )
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
 from app.scenarios.loader import ScenarioError
-from app.services import analytics, authoring
+from app.services import agreement, analytics, authoring
+from app.services.disputes import open_counts
 
 router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
 
 
 @router.get("/sessions", response_model=list[SessionListItem])
 def team_sessions(repo: RepoDep, trainer: TrainerUser) -> list[SessionListItem]:
-    """Everyone's sessions, newest first."""
-    return [session_item(ps) for ps in repo.sessions()]
+    """Everyone's sessions: those with an open score dispute (有异议) first, then newest first."""
+    counts = open_counts(repo)
+    items = [session_item(ps, counts.get(ps.id, 0)) for ps in repo.sessions()]
+    return sorted(items, key=lambda i: i.open_disputes == 0)
 
 
 @router.post("/sessions/{session_id}/reviews", response_model=SessionOut)
 def review_session(
     session_id: str, body: ReviewIn, repo: RepoDep, trainer: TrainerUser, practice: PracticeDep
 ) -> SessionOut:
-    """Save the trainer's score and comment on the session or on one rep reply (by ``message_seq``)."""
+    """Save the trainer's score and comment on the session or on one rep reply (by ``message_seq``).
+
+    A review of one reply may grade criteria too (``criteria``), and resolves any dispute of it.
+    """
     ps = practice.get(repo, trainer, session_id)
     message_id = None
     if body.message_seq is not None:
@@ -46,9 +54,43 @@ def review_session(
         if not match:
             raise HTTPException(status_code=404, detail=f"no rep message {body.message_seq} in this session")
         message_id = match[0].id
-    repo.upsert_review(ps.id, trainer.id, message_id, body.score, body.comment)
+    criteria = {str(k): v for k, v in body.criteria.items()} if body.criteria else None
+    repo.upsert_review(ps.id, trainer.id, message_id, body.score, body.comment, criteria)
     repo.db.commit()
-    return session_out(ps, repo.reviews(ps.id))
+    return session_out(ps, repo.reviews(ps.id), repo.disputes(ps.id))
+
+
+@router.get("/disputes", response_model=list[OpenDisputeOut])
+def open_disputes(repo: RepoDep, trainer: TrainerUser) -> list[OpenDisputeOut]:
+    """Replies whose score a rep disputes (有异议) and no trainer has reviewed yet, oldest first."""
+    out = []
+    for d in repo.open_disputes():
+        m = d.message
+        out.append(
+            OpenDisputeOut(
+                session_id=m.session_id,
+                message_seq=m.seq,
+                scenario=m.session.scenario_id,
+                rep=m.session.user.display_name if m.session.user else "",
+                reply=m.text,
+                coach_score=m.score.score if m.score is not None else None,
+                reason=d.reason,
+                created_at=d.created_at,
+            )
+        )
+    return out
+
+
+@router.get("/agreement", response_model=AgreementOut)
+def coach_agreement(
+    repo: RepoDep, trainer: TrainerUser, boot: Annotated[int, Query(ge=0, le=2000, description="Bootstrap resamples for the intervals.")] = 200
+) -> dict[str, Any]:
+    """How well the coach's scores agree with the trainers' review scores (教练与培训师评分一致性).
+
+    Overall, per scenario and per criterion: ``n`` reviewed replies, Spearman, band exact,
+    band within one and pairwise order; metrics are null below ``min_n`` replies.
+    """
+    return agreement.agreement_report(agreement.reviewed_replies(repo), boot=boot)
 
 
 @router.get("/assignments", response_model=list[AssignmentOut])

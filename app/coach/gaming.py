@@ -72,8 +72,10 @@ def no_words(reply: str) -> bool:
 
 def repeated(reply: str) -> bool:
     """The same sentence said twice or more (a line pasted over and over)."""
-    sents = [fold(s).strip(" 。.!?！？") for s in _SENTENCE.findall(clean(reply))]
-    sents = [s for s in sents if len(s) >= 4]
+    from app.coach.textprep import split_sentences
+
+    sents = [fold(x).strip(" 。.!?！？,，") for x in split_sentences(reply)]
+    sents = [x for x in sents if len(x) >= 2]
     return len(sents) >= 2 and len(set(sents)) <= len(sents) / 2
 
 

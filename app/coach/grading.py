@@ -95,6 +95,15 @@ def features(reading: Reading, scenario: Scenario, flags: list[str], vocab: Voca
     f["time_repeat"] = reading.any_of(("next_step", "honest_deferral")) * time_before
     f["empathy_x_object"] = reading.top("empathy") * reading.stance.get("object", 0.0)
     f["sentences"] = math.log1p(len(reading.sentences)) / 3.0
+    # relevance to the customer's line, and replies that do no work (chat, restating, echoing)
+    rel = reading.relevance
+    f["rel_max"] = float(rel.max()) if len(rel) else 0.0
+    f["rel_mean"] = float(rel.mean()) if len(rel) else 0.0
+    idle = {"small_talk", "off_topic", "restate", "check", "echo"}
+    work = max((reading.top(m) for m in v.moves if m not in idle and v.moves[m].polarity != "gaming"), default=0.0)
+    f["no_work"] = 1.0 - work
+    f["restate_only"] = max(reading.top("restate"), reading.top("echo")) * (1.0 - work)
+    f["chat_only"] = max(reading.top("small_talk"), reading.top("off_topic")) * (1.0 - work)
     for flag in GAMING_FLAGS:
         f[f"flag:{flag}"] = 1.0 if flag in flags else 0.0
     return f

@@ -77,6 +77,8 @@ class Reading:
     probs: np.ndarray  # [sentences, moves]
     stance: dict[str, float]
     stage: Stage
+    relevance: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
+    """Cosine of each sentence with the customer's line (empty when read without embeddings)."""
 
     def top(self, move: str) -> float:
         """The highest probability of ``move`` over the sentences (0 when unknown)."""
@@ -88,6 +90,13 @@ class Reading:
         """The highest probability of any of ``moves``."""
         return max((self.top(m) for m in moves), default=0.0)
 
+    def together(self, moves: Sequence[str]) -> float:
+        """How surely the reply makes at least one of ``moves`` (noisy-or of their top probabilities)."""
+        miss = 1.0
+        for m in moves:
+            miss *= 1.0 - self.top(m)
+        return 1.0 - miss
+
     def where(self, move: str) -> tuple[int, float]:
         """(index of the sentence most likely making ``move``, its probability)."""
         col = self.probs[:, self.names.index(move)]
@@ -97,6 +106,27 @@ class Reading:
     def present(self, threshold: float = 0.5) -> list[str]:
         """Moves read with at least ``threshold`` probability in some sentence."""
         return [m for m in self.names if self.top(m) >= threshold]
+
+
+#: Moves that say a sentence is not a sales move at all.
+GATING = ("off_topic", "grader_instruction", "keyword_list")
+
+
+def gate(probs: np.ndarray, names: Sequence[str]) -> np.ndarray:
+    """A sentence read as off-topic, a keyword list or an instruction does not also count as a sales move.
+
+    "您平时喜欢喝什么咖啡？" is an open question but not a probe: every other move of a sentence is
+    scaled by how surely the sentence is none of these.
+    """
+    if not len(probs):
+        return probs
+    cols = [names.index(g) for g in GATING if g in names]
+    if not cols:
+        return probs
+    keep = 1.0 - probs[:, cols].max(axis=1, keepdims=True)
+    out = probs * keep
+    out[:, cols] = probs[:, cols]
+    return out.astype(np.float32)
 
 
 def position_features(n: int) -> np.ndarray:
@@ -174,8 +204,10 @@ class MoveReader:
             probs = self.model.moves.probs(sentence_dense(sent_vecs, cust_vec, len(sentences)), grams)
         else:
             probs = self.model.moves_lite.probs(sentence_dense(None, None, len(sentences)), grams)
+        probs = gate(probs, self.model.moves.names)
         stance = self.stance(cust, cust_vec)
-        return Reading(sentences, self.model.moves.names, probs, stance, self.stage(context))
+        rel = sent_vecs @ cust_vec if sent_vecs is not None and cust_vec is not None else np.zeros(0, dtype=np.float32)
+        return Reading(sentences, self.model.moves.names, probs, stance, self.stage(context), np.asarray(rel, dtype=np.float32))
 
     def read_lite(self, sentences: list[str]) -> np.ndarray:
         """Move probabilities of ``sentences`` from n-grams alone (no encoder time)."""

@@ -42,22 +42,23 @@ def choose_transition(moves: list[str], transitions: dict[str, str]) -> tuple[st
 
 
 def effective_moves(moves: list[str], transitions: dict[str, str], scenario: Scenario) -> list[str]:
-    """The moves the engine reacts to: a close backed by value is not read as pushing.
+    """The moves the engine reacts to: a proposed time that comes with real work is not a push.
 
-    A reply that offers value for this customer and proposes a time ("…能帮您省下两百个小时，
-    周三下午我带方案过来？") is not the same as a bare push to sign.  When the state's
-    ``close`` transition leads to a pushed state (one whose own ``close`` ends in a walk-away),
-    and the reply also carries value or a quantified benefit, the engine reacts to the value.
+    A reply that apologises, answers the concern or defers honestly *and* proposes a time
+    ("…先从广州仓调货，今天下午三点前给您确切到货时间") is not a bare push to sign.  Where the
+    state's ``close`` does not end the conversation (it leads to a pushed or angrier state), such
+    a reply is read by its other moves.  Pressure (an ultimatum, a deadline the customer did not
+    ask for) always counts as a close, whatever else the reply does.
     """
-    if "close" not in moves or not {"value", "quantify"} & set(moves) or "close" not in transitions:
+    if "pressure" in moves:
+        return moves if "close" in moves else ["close", *moves]
+    if "close" not in moves or "close" not in transitions:
         return moves
-    target = scenario.state(transitions["close"])
-    if target.ending is not None:
+    if not {"value", "quantify", "empathise", "defer_honestly", "probe"} & set(moves):
         return moves
-    onward = target.transitions.get("close")
-    if onward is not None and scenario.state(onward).ending == "walkaway":
-        return [m for m in moves if m != "close"]
-    return moves
+    if scenario.state(transitions["close"]).ending is not None:
+        return moves  # here a close ends in a deal or a meeting: it is the move that counts
+    return [m for m in moves if m != "close"]
 
 
 def _pick(rng: random.Random, options: list[str], used: list[str]) -> str:

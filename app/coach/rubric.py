@@ -37,11 +37,16 @@ class Vocabulary:
     moves: dict[str, MoveInfo]
     engine: dict[str, tuple[str, ...]]
     engine_threshold: float
+    engine_strict: dict[str, float]
     fit: dict[str, dict[str, dict[str, tuple[str, ...]]]]
 
     def of_polarity(self, polarity: str) -> list[str]:
         """The fine moves with ``polarity`` (good, weak, bad, gaming, neutral)."""
         return [m for m, info in self.moves.items() if info.polarity == polarity]
+
+    def engine_min(self, engine_move: str) -> float:
+        """How surely a coarse move must be read before the role-play engine reacts to it."""
+        return self.engine_strict.get(engine_move, self.engine_threshold)
 
     def fine(self, engine_move: str) -> tuple[str, ...]:
         """The fine moves behind a coarse engine or rubric move."""
@@ -87,5 +92,6 @@ def vocabulary() -> Vocabulary:
         moves,
         {k: tuple(v) for k, v in eng["moves"].items()},
         float(eng["threshold"]),
+        {str(m): float(eng["strict_threshold"]) for m in eng.get("strict", [])},
         fit,
     )

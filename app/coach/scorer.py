@@ -58,7 +58,7 @@ def as_turns(context: ContextLike) -> list[Turn]:
 def engine_moves(j: Judgement) -> list[str]:
     """The coarse moves the role-play engine and the rubric speak of, in the engine's priority."""
     v = vocabulary()
-    present = [m for m, fine in v.engine.items() if j.reading.any_of(fine) >= v.engine_threshold]
+    present = [m for m, fine in v.engine.items() if j.reading.together(fine) >= v.engine_min(m)]
     if any(f in j.flags for f in ("grader_instruction", "keyword_list", "echo", "off_topic")) and "off_topic" not in present:
         present.insert(0, "off_topic")
     return present

@@ -25,6 +25,7 @@ import yaml
 from app.coach.gaming import detect_gaming
 from app.coach.grading import GradeModel, features, fit_ridge
 from app.coach.heads import Head
+from app.coach.judge import cap_table, learned_flags
 from app.coach.reading import (
     EMBED_CHARS,
     STANCES,
@@ -256,10 +257,12 @@ def read_items(model: ReaderModel, items: Sequence[Item], embedder: Embedder) ->
 
 
 def feature_rows(readings: Sequence[Reading], items: Sequence[Item], registry: ScenarioRegistry) -> list[dict[str, float]]:
-    """Grade-model features of each reading (rule-based gaming flags included)."""
+    """Grade-model features of each reading, with the gaming flags exactly as the judge raises them."""
+    table = cap_table()
     rows = []
     for r, it in zip(readings, items, strict=True):
-        flags = detect_gaming(it.reply, it.customer, len(it.reply)).flags
+        rule = detect_gaming(it.reply, it.customer, len(it.reply)).flags
+        flags = list(dict.fromkeys(rule + learned_flags(r, table)))
         rows.append(features(r, registry.get(it.scenario), flags))
     return rows
 

@@ -1,4 +1,4 @@
-"""Tables of the coach: users, practice sessions, messages, scores, reviews, assignments.
+"""Tables of the coach: users, practice sessions, messages, scores, reviews, disputes, assignments.
 
 The role-play engine's whole state (:class:`app.domain.RoleplaySession`) is kept
 as JSON on the session row so a session resumes exactly where it stopped;
@@ -105,8 +105,30 @@ class TrainerReview(Base):
     reviewer_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
     score: Mapped[int | None] = mapped_column(Integer, nullable=True)
     comment: Mapped[str] = mapped_column(Text, default="")
+    #: Optional per-criterion grades ``{criterion id: 0-100}``; they feed the agreement panel.
+    criteria: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+
+class ScoreDispute(Base):
+    """A rep's "有异议" on the coach's score of one of their replies.
+
+    Open until a trainer reviews that reply (``resolved_at`` set then), so the trainer's
+    review list can put contested scores first: they are the cheapest source of the
+    disagreements ``coach calibrate`` learns from.
+    """
+
+    __tablename__ = "score_disputes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    message: Mapped[Message] = relationship()
 
 
 class Assignment(Base):

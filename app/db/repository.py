@@ -12,7 +12,16 @@ from collections.abc import Sequence
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
-from app.db.models import Assignment, Message, PracticeSession, Score, TrainerReview, User, utcnow
+from app.db.models import (
+    Assignment,
+    Message,
+    PracticeSession,
+    Score,
+    ScoreDispute,
+    TrainerReview,
+    User,
+    utcnow,
+)
 from app.domain import RoleplaySession, ScoreResult
 
 LOCAL_USER = "local"
@@ -125,9 +134,18 @@ class Repository:
         return set(self.db.scalars(select(TrainerReview.session_id).distinct()).all())
 
     def upsert_review(
-        self, session_id: str, reviewer_id: int, message_id: int | None, score: int | None, comment: str
+        self,
+        session_id: str,
+        reviewer_id: int,
+        message_id: int | None,
+        score: int | None,
+        comment: str,
+        criteria: dict[str, int] | None = None,
     ) -> TrainerReview:
-        """Create or replace one reviewer's review of a session or message (not committed)."""
+        """Create or replace one reviewer's review of a session or message (not committed).
+
+        Reviewing a reply resolves any open dispute of it: the trainer has looked.
+        """
         q = select(TrainerReview).where(
             TrainerReview.session_id == session_id,
             TrainerReview.reviewer_id == reviewer_id,
@@ -139,8 +157,67 @@ class Repository:
             self.db.add(review)
         review.score = score
         review.comment = comment
+        review.criteria = dict(criteria) if criteria else None
         review.updated_at = utcnow()
+        if message_id is not None:
+            self.resolve_disputes(message_id)
         return review
+
+    def reviewed_replies(self) -> Sequence[tuple[TrainerReview, PracticeSession]]:
+        """Every review of one rep reply that has a score, with its session (messages and scores loaded)."""
+        rows = self.db.execute(
+            select(TrainerReview, PracticeSession)
+            .join(PracticeSession, PracticeSession.id == TrainerReview.session_id)
+            .where(TrainerReview.message_id.is_not(None), TrainerReview.score.is_not(None))
+            .options(selectinload(PracticeSession.messages).selectinload(Message.score))
+            .order_by(TrainerReview.session_id, TrainerReview.id)
+        ).all()
+        return [(r, ps) for r, ps in rows]
+
+    # -- disputes ----------------------------------------------------------
+    def dispute(self, message: Message, user_id: int, reason: str) -> ScoreDispute:
+        """Open a dispute of a reply's score, or update the reason of the user's open one (not committed)."""
+        d = self.db.scalar(
+            select(ScoreDispute).where(
+                ScoreDispute.message_id == message.id,
+                ScoreDispute.user_id == user_id,
+                ScoreDispute.resolved_at.is_(None),
+            )
+        )
+        if d is None:
+            d = ScoreDispute(message_id=message.id, user_id=user_id)
+            self.db.add(d)
+        d.reason = reason
+        self.db.flush()
+        return d
+
+    def disputes(self, session_id: str) -> Sequence[ScoreDispute]:
+        """All disputes (open and resolved) of a session's replies, oldest first."""
+        return self.db.scalars(
+            select(ScoreDispute)
+            .join(Message, Message.id == ScoreDispute.message_id)
+            .where(Message.session_id == session_id)
+            .order_by(ScoreDispute.created_at, ScoreDispute.id)
+        ).all()
+
+    def open_disputes(self) -> Sequence[ScoreDispute]:
+        """Unresolved disputes of everyone, oldest first, with the message, its score, session and rep loaded."""
+        return self.db.scalars(
+            select(ScoreDispute)
+            .where(ScoreDispute.resolved_at.is_(None))
+            .options(
+                selectinload(ScoreDispute.message).selectinload(Message.score),
+                selectinload(ScoreDispute.message).selectinload(Message.session).selectinload(PracticeSession.user),
+            )
+            .order_by(ScoreDispute.created_at, ScoreDispute.id)
+        ).all()
+
+    def resolve_disputes(self, message_id: int) -> None:
+        """Mark every open dispute of a reply resolved (not committed)."""
+        for d in self.db.scalars(
+            select(ScoreDispute).where(ScoreDispute.message_id == message_id, ScoreDispute.resolved_at.is_(None))
+        ):
+            d.resolved_at = utcnow()
 
     # -- assignments -------------------------------------------------------
     def assignments(self, user_id: int | None = None) -> Sequence[Assignment]:

@@ -117,6 +117,36 @@ STRINGS: dict[str, tuple[str, str]] = {
     "back_home": ("返回首页", "Back to the start"),
     "footer": ("离线运行 · 评分依据公司自己的培训手册", "Runs offline · scored against your own playbooks"),
     "view_feedback": ("点击查看点评", "Click for feedback"),
+    "dispute": ("有异议", "Dispute"),
+    "disputed": ("有异议", "Disputed"),
+    "dispute_resolved": ("异议已处理", "Dispute resolved"),
+    "dispute_reason": ("哪里不对？（可选）", "What looks wrong? (optional)"),
+    "dispute_send": ("提交异议", "Send"),
+    "dispute_sent": ("已提交，培训师复盘时会看到。", "Sent: your trainer will see it when reviewing."),
+    "disputed_replies": ("有异议的回复", "Disputed replies"),
+    "reply_col": ("回复", "Reply"),
+    "dispute_reason_label": ("异议理由", "Reason"),
+    "err_no_message": ("这次练习里没有这一句。", "There is no such line in this session."),
+    "err_dispute_customer": ("只能对自己的回复评分提出异议，客户的话没有评分。", "Only your own scored replies can be disputed; customer lines have no score."),
+    "err_dispute_unscored": ("这句回复还没有评分，无法提出异议。", "This reply has no score yet, so there is nothing to dispute."),
+    "crit_grades": ("各项评分（可选）", "Per-criterion grades (optional)"),
+    "agreement_title": ("教练与培训师评分一致性", "Coach-trainer agreement"),
+    "agreement_help": (
+        "用培训师复盘时给出的分数检验教练评分：Spearman 越接近 1 排序越一致；“等级一致”是教练与培训师给出同一等级（1-5）的比例，"
+        "“相差一档内”是两者最多差一个等级的比例；“成对一致”是同一句客户话下，培训师认为明显更好的回复教练也打了更高分的比例。少于 {n} 条时显示“—”。",
+        "The coach checked against your trainers' own review scores: Spearman near 1 means the same order; "
+        "band exact is the share where the coach's band (1-5) equals the trainer's, within one the share at most one band apart; "
+        "pairwise is, for replies to the same customer line, the share of clearly better replies (by the trainer) the coach also scored higher. "
+        "Rows with fewer than {n} reviews show “—”.",
+    ),
+    "agreement_slice": ("范围", "Slice"),
+    "agreement_overall": ("全部复盘的回复", "All reviewed replies"),
+    "agreement_by_scenario": ("按场景", "By scenario"),
+    "agreement_by_criterion": ("按评分项", "By criterion"),
+    "band_exact": ("等级一致", "Band exact"),
+    "band_within_one": ("相差一档内", "Within one band"),
+    "pairwise": ("成对一致", "Pairwise"),
+    "agreement_empty": ("还没有带分数的单句复盘。在“对话复盘”里给回复打分后，这里会显示一致性。", "No reply has a trainer score yet. Score replies in Transcript review and agreement shows here."),
 }
 
 PERSONA_LABELS: dict[str, tuple[str, str]] = {

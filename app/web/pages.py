@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.deps import CurrentUser, LangDep, PracticeDep, RepoDep, ServicesDep
 from app.domain import CRITERIA
 from app.services.analytics import progress_chart, session_stats
+from app.services.disputes import DisputeError, open_dispute
 from app.services.sessions import NothingToScoreError
 from app.web.i18n import translate
 from app.web.render import render
@@ -54,8 +55,9 @@ def chat(
     ctx = {
         "ps": ps,
         "scenario": scenario_view(services, ps.scenario_id, lang),
-        "messages": messages_view(ps),
+        "messages": messages_view(ps, disputes=repo.disputes(ps.id)),
         "max_chars": services.settings.max_message_chars,
+        "disputed": "disputed" in request.query_params,
     }
     return render(request, "chat.html", ctx)
 
@@ -94,8 +96,32 @@ def transcript(
     """The full transcript with scores and the trainer's review."""
     ps = practice.get(repo, user, session_id)
     reviews = list(repo.reviews(ps.id))
-    ctx = {**transcript_view(services, ps, reviews, lang), "can_review": user.role in ("trainer", "admin")}
+    ctx = {
+        **transcript_view(services, ps, reviews, lang, repo.disputes(ps.id)),
+        "can_review": user.role in ("trainer", "admin"),
+        "can_dispute": ps.user_id == user.id,
+        "disputed": "disputed" in request.query_params,
+    }
     return render(request, "transcript.html", ctx)
+
+
+@router.post("/sessions/{session_id}/messages/{seq}/dispute")
+def dispute(
+    session_id: str,
+    seq: int,
+    repo: RepoDep,
+    user: CurrentUser,
+    lang: LangDep,
+    reason: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "transcript",
+) -> RedirectResponse:
+    """The "有异议" button: dispute the coach's score of one of my replies, then back to the page."""
+    try:
+        open_dispute(repo, user, session_id, seq, reason)
+    except DisputeError as exc:
+        raise HTTPException(status_code=exc.status, detail=translate(exc.key, lang)) from exc
+    page = f"/sessions/{session_id}/chat" if back == "chat" else f"/sessions/{session_id}"
+    return RedirectResponse(f"{page}?disputed={seq}#m-{seq}", status_code=303)
 
 
 @router.get("/history", response_class=HTMLResponse)

@@ -1,4 +1,4 @@
-"""Trainer console pages: analytics, transcript review, assignments, scenario authoring."""
+"""Trainer console pages: analytics (with coach-trainer agreement), transcript review, assignments, scenario authoring."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from app.db.repository import Repository
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
 from app.domain import CRITERIA
 from app.scenarios.loader import ScenarioError
-from app.services import analytics, authoring
+from app.services import agreement, analytics, authoring
+from app.services.container import Services
 from app.web.i18n import translate
 from app.web.render import render
 from app.web.views import scenario_view, transcript_view
@@ -25,8 +27,8 @@ def home(trainer: TrainerUser) -> RedirectResponse:
 
 
 @router.get("/analytics", response_class=HTMLResponse)
-def team(request: Request, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
-    """Per rep, per criterion and trend, with charts and the CSV link."""
+def team(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
+    """Per rep, per criterion and trend, with charts and the CSV link; then coach-trainer agreement."""
     stats = analytics.team_stats(repo.sessions(limit=10_000))
     crit = stats["criteria"]
     assert isinstance(crit, dict)
@@ -35,22 +37,48 @@ def team(request: Request, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -
         "trend": stats["trend"],
         "average_name": translate("average", lang),
     }
-    return render(request, "trainer/analytics.html", {"stats": stats, "charts": charts, "section": "analytics"})
+    ctx = {"stats": stats, "charts": charts, "agreement": _agreement_view(services, repo, lang), "section": "analytics"}
+    return render(request, "trainer/analytics.html", ctx)
+
+
+def _agreement_view(services: Services, repo: Repository, lang: str) -> dict[str, object]:
+    """The agreement panel's rows with display labels (boot=200 keeps the page quick)."""
+    report = agreement.agreement_report(agreement.reviewed_replies(repo), boot=200)
+    overall = {**report["overall"], "label": translate("agreement_overall", lang)}
+    scenarios = [{**r, "label": scenario_view(services, r["key"], lang)["title"]} for r in report["scenarios"]]
+    criteria = [{**r, "label": translate("crit_" + r["key"], lang)} for r in report["criteria"]]
+    return {"min_n": report["min_n"], "overall": overall, "scenarios": scenarios, "criteria": criteria}
 
 
 @router.get("/reviews", response_class=HTMLResponse)
 def reviews(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
-    """Every session, newest first, marked when already reviewed."""
+    """Disputed replies first (有异议), then every session, those with open disputes first, newest first."""
     done = repo.reviewed_session_ids()
+    opens = repo.open_disputes()
+    disputed = [
+        {
+            "d": d,
+            "m": d.message,
+            "rep": d.message.session.user.display_name if d.message.session.user else "",
+            "title": scenario_view(services, d.message.session.scenario_id, lang)["title"],
+            "score": d.message.score.score if d.message.score is not None else None,
+        }
+        for d in opens
+    ]
+    counts: dict[str, int] = {}
+    for d in opens:
+        counts[d.message.session_id] = counts.get(d.message.session_id, 0) + 1
     rows = [
         {
             "s": analytics.session_stats(ps),
             "title": scenario_view(services, ps.scenario_id, lang)["title"],
             "reviewed": ps.id in done,
+            "disputes": counts.get(ps.id, 0),
         }
         for ps in repo.sessions()
     ]
-    return render(request, "trainer/reviews.html", {"rows": rows, "section": "reviews"})
+    rows.sort(key=lambda r: r["disputes"] == 0)
+    return render(request, "trainer/reviews.html", {"rows": rows, "disputed": disputed, "section": "reviews"})
 
 
 @router.get("/reviews/{session_id}", response_class=HTMLResponse)
@@ -61,7 +89,7 @@ def review(
     ps = practice.get(repo, trainer, session_id)
     revs = list(repo.reviews(ps.id))
     ctx = {
-        **transcript_view(services, ps, revs, lang),
+        **transcript_view(services, ps, revs, lang, repo.disputes(ps.id)),
         "saved": request.query_params.get("saved") == "1",
         "section": "reviews",
     }
@@ -81,7 +109,11 @@ def _score(value: str | None) -> int | None:
 async def save_review(
     request: Request, session_id: str, repo: RepoDep, trainer: TrainerUser, practice: PracticeDep
 ) -> RedirectResponse:
-    """Save the overall review and one per rep reply (fields ``score_<seq>``, ``comment_<seq>``)."""
+    """Save the overall review and one per rep reply.
+
+    Fields: ``score_<seq>``, ``comment_<seq>`` and the optional ``crit_<seq>_<criterion>``;
+    a reply with any of them filled gets a review (which resolves its dispute).
+    """
     ps = practice.get(repo, trainer, session_id)
     form = await request.form()
     repo.upsert_review(
@@ -92,8 +124,9 @@ async def save_review(
             continue
         score = _score(str(form.get(f"score_{m.seq}") or ""))
         comment = str(form.get(f"comment_{m.seq}") or "").strip()
-        if score is not None or comment:
-            repo.upsert_review(ps.id, trainer.id, m.id, score, comment)
+        grades = {c: v for c in CRITERIA if (v := _score(str(form.get(f"crit_{m.seq}_{c}") or ""))) is not None}
+        if score is not None or comment or grades:
+            repo.upsert_review(ps.id, trainer.id, m.id, score, comment, grades or None)
     repo.db.commit()
     return RedirectResponse(f"/trainer/reviews/{ps.id}?saved=1", status_code=303)
 

@@ -9,7 +9,7 @@ from collections import Counter
 from pathlib import Path
 
 from app.coach.rubric import vocabulary
-from app.coach.training import heldout_author, load_corpus
+from app.coach.training import heldout_author, load_corpus, load_gaming_training
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -44,7 +44,7 @@ def test_contrastive_pairs_have_opposite_grades() -> None:
 
 def test_every_move_is_labelled_often_enough() -> None:
     counts: Counter[str] = Counter()
-    for it in load_corpus():
+    for it in load_corpus() + load_gaming_training():
         for _, moves in it.sentences:
             counts.update(moves)
     thin = {m: counts[m] for m in vocabulary().moves if counts[m] < 15}

@@ -18,13 +18,16 @@ TRIGGERS: dict[str, str] = {
     "off_topic": "今天天气不错，您午饭吃了吗？周末我们去爬山、看电影吧。",
     "concede": "那我给您打个九折吧。",
     "close": "那我周三上午把合同带过来，您看方便吗？",
-    "defer_honestly": "这个我现在不确定，给我一天时间向公司确认。",
+    "defer_honestly": "这个我现在不确定，我向公司确认后，明天上午十点前给您答复。",
     "probe": "您最关心的是哪几点？主要是出于什么考虑？",
-    "quantify": "按您的用量，我们的方案每年能帮您节省20万元。",
-    "value": "我们提供上门培训和售后技术支持，帮您的团队更快上手。",
-    "empathise": "我理解您的感受，换作是我也会有同样的顾虑。",
+    "quantify": "按去年同类客户的数据，培训后报修电话减少了40%，IT每月少花80个小时。",
+    "value": "您最担心下面的人上手慢，我们派工程师到各分拨中心上门培训，帮您的团队一周内用起来。",
+    "empathise": "您的压力我完全理解，换作是我，被老板盯着预算也会着急。",
     "default": "嗯，好的。",
 }
+
+#: The customer has just told the real concern: every move, value included, is a fitting answer here.
+MOTIVE_LINE = "其实价格还好说，我头疼的是下面那些分拨中心的人不会用新系统。"
 
 GOOD_PATH = [
     "理解您的压力，预算确实要精打细算。方便说说您主要是跟哪家比、觉得差在哪几项吗？",
@@ -48,26 +51,24 @@ def _at_state(registry: ScenarioRegistry, scenario_id: str, state_id: str) -> Ro
 
 def test_triggers_detect_their_move(roleplay: RoleplayService) -> None:
     for key, text in TRIGGERS.items():
-        moves = roleplay.scorer.score("price-objection", "太贵了，别家便宜多了。", text).moves
+        moves = roleplay.scorer.score("price-objection", MOTIVE_LINE, text).moves
         assert (moves[0] if moves else "default") == key, (key, moves)
 
 
-class _Memo:
-    """The real scorer, memoised: each (scenario, line, reply) is scored once however many states reuse it."""
+class _Moves:
+    """A scorer double that reads each trigger as exactly its move: the state machine's wiring is
+    under test here (the real reader is tested on the same texts above and in whole sessions)."""
 
     def __init__(self, scorer: Any) -> None:
-        self.scorer = scorer
-        self.seen: dict[tuple[str, str, str], Any] = {}
+        self.result = scorer.score("price-objection", "太贵了", "理解，您主要跟哪家比？")
+        self.moves = {text: ([] if key == "default" else [key]) for key, text in TRIGGERS.items()}
 
     def score(self, scenario_id: str, customer: str, reply: str, **kwargs: Any) -> Any:
-        key = (scenario_id, customer, reply)
-        if key not in self.seen:
-            self.seen[key] = self.scorer.score(scenario_id, customer, reply, **kwargs)
-        return self.seen[key]
+        return self.result.model_copy(update={"moves": self.moves[reply]})
 
 
 def test_every_transition_of_every_scenario(registry: ScenarioRegistry, roleplay: RoleplayService) -> None:
-    engine = RoleplayService(registry, _Memo(roleplay.scorer))
+    engine = RoleplayService(registry, _Moves(roleplay.scorer))
     checked = 0
     for scenario in registry:
         for state in scenario.states:

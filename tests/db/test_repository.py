@@ -120,3 +120,75 @@ def test_deleting_a_session_cascades_to_messages_and_scores(repo: Repository) ->
     repo.db.commit()
     assert repo.db.scalar(select(func.count()).select_from(Message)) == 0
     assert repo.db.scalar(select(func.count()).select_from(Score)) == 0
+
+
+def test_review_keeps_per_criterion_grades_and_replaces_them(repo: Repository) -> None:
+    trainer = repo.get_or_create_user("t", "培训师", role="trainer")
+    ps = repo.create_session(repo.get_or_create_user("rep1", "小王"), _state())
+    msg = repo.add_message(ps, "rep", "hi")
+    repo.upsert_review(ps.id, trainer.id, msg.id, 40, "", {"probe": 80, "next-step": 20})
+    repo.db.commit()
+    repo.db.expunge_all()
+    (r,) = repo.reviews(ps.id)
+    assert r.criteria == {"probe": 80, "next-step": 20}
+    repo.upsert_review(ps.id, trainer.id, msg.id, 45, "")
+    repo.db.commit()
+    assert repo.reviews(ps.id)[0].criteria is None
+
+
+def test_dispute_opens_once_and_a_review_resolves_it(repo: Repository) -> None:
+    rep = repo.get_or_create_user("rep1", "小王")
+    trainer = repo.get_or_create_user("t", "培训师", role="trainer")
+    ps = repo.create_session(rep, _state())
+    repo.add_message(ps, "customer", "太贵了")
+    msg = repo.add_message(ps, "rep", "您和哪家比？")
+    repo.add_score(msg, _score(30))
+    repo.db.commit()
+    first = repo.dispute(msg, rep.id, "我问了问题")
+    again = repo.dispute(msg, rep.id, "追问是对的")
+    repo.db.commit()
+    assert first.id == again.id and again.reason == "追问是对的"
+    assert [d.id for d in repo.open_disputes()] == [first.id]
+    assert repo.open_disputes()[0].message.session.user.display_name == "小王"
+    repo.upsert_review(ps.id, trainer.id, None, 60, "整体")  # a session review resolves nothing
+    repo.db.commit()
+    assert len(repo.open_disputes()) == 1
+    repo.upsert_review(ps.id, trainer.id, msg.id, 70, "确实不错")
+    repo.db.commit()
+    assert repo.open_disputes() == []
+    (d,) = repo.disputes(ps.id)
+    assert d.resolved_at is not None
+    reopened = repo.dispute(msg, rep.id, "还是不对")
+    repo.db.commit()
+    assert reopened.id != d.id and len(repo.disputes(ps.id)) == 2
+
+
+def test_reviewed_replies_are_scored_reviews_of_one_reply(repo: Repository) -> None:
+    trainer = repo.get_or_create_user("t", "培训师", role="trainer")
+    ps = repo.create_session(repo.get_or_create_user("rep1", "小王"), _state())
+    repo.add_message(ps, "customer", "太贵了")
+    msg = repo.add_message(ps, "rep", "您和哪家比？")
+    other = repo.add_message(ps, "rep", "还有呢？")
+    repo.upsert_review(ps.id, trainer.id, None, 60, "整体")
+    repo.upsert_review(ps.id, trainer.id, msg.id, 70, "好")
+    repo.upsert_review(ps.id, trainer.id, other.id, None, "只有评语")
+    repo.db.commit()
+    rows = repo.reviewed_replies()
+    assert [(r.message_id, r.score, s.id) for r, s in rows] == [(msg.id, 70, ps.id)]
+    assert [m.seq for m in rows[0][1].messages] == [0, 1, 2]
+
+
+def test_deleting_a_session_cascades_to_disputes(repo: Repository) -> None:
+    from app.db.models import ScoreDispute
+
+    rep = repo.get_or_create_user("rep1", "小王")
+    ps = repo.create_session(rep, _state())
+    msg = repo.add_message(ps, "rep", "hi")
+    repo.add_score(msg, _score(50))
+    repo.dispute(msg, rep.id, "")
+    repo.db.commit()
+    repo.db.expunge_all()
+    loaded = repo.session(ps.id)
+    repo.db.delete(loaded)
+    repo.db.commit()
+    assert repo.db.scalar(select(func.count()).select_from(ScoreDispute)) == 0

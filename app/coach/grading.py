@@ -119,11 +119,14 @@ class GradeModel:
     scale: np.ndarray
     bias: float
     meta: dict[str, str]
+    stretch: float = 1.0
+    """Spread around grade 3 that undoes least squares' pull towards the middle (ranking unchanged)."""
 
     def grade(self, feats: dict[str, float]) -> float:
         """The grade (about 1-5, unbounded) for ``feats``."""
         x = np.array([feats.get(n, 0.0) for n in self.names], dtype=np.float64)
-        return float(self.bias + ((x - self.mean) / self.scale) @ self.weights)
+        raw = float(self.bias + ((x - self.mean) / self.scale) @ self.weights)
+        return 3.0 + self.stretch * (raw - 3.0)
 
     def to_json(self) -> str:
         """The model as JSON (the file format of ``grade.json``)."""
@@ -134,6 +137,7 @@ class GradeModel:
                 "mean": [round(float(w), 6) for w in self.mean],
                 "scale": [round(float(w), 6) for w in self.scale],
                 "bias": round(self.bias, 6),
+                "stretch": round(self.stretch, 4),
                 "meta": self.meta,
             },
             ensure_ascii=False,
@@ -151,6 +155,7 @@ class GradeModel:
             np.array(d["scale"], dtype=np.float64),
             float(d["bias"]),
             {str(k): str(v) for k, v in d.get("meta", {}).items()},
+            float(d.get("stretch", 1.0)),
         )
 
     @classmethod
@@ -174,6 +179,25 @@ def fit_ridge(rows: list[dict[str, float]], grades: list[float], *, alpha: float
     yw = (y - bias) * np.sqrt(sw)
     w = np.linalg.solve(zw.T @ zw + alpha * np.eye(len(names)), zw.T @ yw)
     return GradeModel(names, w, mean, scale, bias, {})
+
+
+def fit_stretch(model: GradeModel, rows: list[dict[str, float]], grades: list[float]) -> float:
+    """The spread (1.0-1.8) whose bands agree best with ``grades``: exact plus within one.
+
+    One number, chosen on the fitted rows; it changes which band a reply lands in, never the
+    order of two replies.
+    """
+    from app.domain import band_for
+
+    raw = [model.grade(r) for r in rows]
+    best, best_k = -1.0, 1.0
+    for k in np.arange(1.0, 1.81, 0.05):
+        bands = np.array([band_for(round(to_score(3.0 + k * (g - 3.0)))) for g in raw])
+        y = np.asarray(grades)
+        value = float((bands == y).mean() + (np.abs(bands - y) <= 1).mean())
+        if value > best + 1e-9:
+            best, best_k = value, float(k)
+    return best_k
 
 
 def to_score(grade: float) -> float:

@@ -23,7 +23,7 @@ import numpy as np
 import yaml
 
 from app.coach.gaming import detect_gaming
-from app.coach.grading import GradeModel, features, fit_ridge
+from app.coach.grading import GradeModel, features, fit_ridge, fit_stretch
 from app.coach.heads import Head
 from app.coach.judge import cap_table, learned_flags
 from app.coach.reading import (
@@ -284,6 +284,8 @@ def out_of_fold_readings(items: Sequence[Item], embedder: Embedder, registry: Sc
 
 def fit_grade(rows: list[dict[str, float]], items: Sequence[Item], *, alpha: float = 3.0) -> GradeModel:
     """The grade combination fitted on out-of-fold feature rows."""
-    model = fit_ridge(rows, [float(it.grade) for it in items], alpha=alpha)
+    grades = [float(it.grade) for it in items]
+    model = fit_ridge(rows, grades, alpha=alpha)
+    stretch = fit_stretch(model, rows, grades)
     meta = {"items": str(len(items)), "authors": ",".join(sorted({it.author for it in items})), "alpha": str(alpha)}
-    return GradeModel(model.names, model.weights, model.mean, model.scale, model.bias, meta)
+    return GradeModel(model.names, model.weights, model.mean, model.scale, model.bias, meta, stretch)

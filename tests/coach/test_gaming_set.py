@@ -37,8 +37,8 @@ def test_the_set_is_wide() -> None:
 
 
 #: Attempts the scorer still lets into band 3 (issue 8 follow-up): an off-topic question read as a
-#: probe of the customer's taste, and paraphrased echoes that end in a checking question.
-KNOWN_MISSES = {"a5-g-18", "a6-g-19", "a9-g-15"}
+#: probe of the customer's taste, and a paraphrased echo that ends in a checking question.
+KNOWN_MISSES = {"a6-g-19", "a9-g-15"}
 
 
 def _params() -> list[object]:

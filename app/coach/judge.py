@@ -14,10 +14,11 @@ from pathlib import Path
 
 import yaml
 
-from app.coach.gaming import detect_gaming
+from app.coach.gaming import detect_gaming, strip_grader
 from app.coach.grading import GradeModel, features, to_score
 from app.coach.reading import MoveReader, Reading, Turn
 from app.scenarios.schema import Scenario
+from app.text.fold import detect_language
 
 CAPS_FILE = Path(__file__).with_name("data") / "caps.yaml"
 
@@ -101,10 +102,10 @@ def judge(
         gi = reading.names.index("grader_instruction") if "grader_instruction" in reading.names else -1
         drop = [i for i in range(len(reading.sentences)) if gi >= 0 and reading.probs[i, gi] >= table.strip_prob]
         if report.grader or drop:
-            rest_sents = [s for i, s in enumerate(reading.sentences) if i not in drop]
-            rest = report.cleaned if report.grader and not drop else "".join(rest_sents)
-            if report.grader and drop:
-                rest = detect_gaming("".join(rest_sents), customer, 0).cleaned
+            sep = " " if detect_language(reply) == "en" else ""
+            rest = sep.join(s for i, s in enumerate(reading.sentences) if i not in drop)
+            if report.grader:
+                rest = strip_grader(rest)[0]
             if rest.strip() and rest.strip() != reply.strip():
                 other = judge(reader, model, scenario, customer, rest, context, table=table, _depth=1)
                 j.score = min(j.score, other.score)

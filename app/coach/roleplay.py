@@ -102,17 +102,7 @@ class RoleplayService:
         customer = next((t.text for t in reversed(session.transcript) if t.role == "customer"), "")
         lang = "en" if session.language == "en" or detect_language(text) == "en" else "zh"
         earlier = [{"role": t.role, "text": t.text} for t in session.transcript[:-1]]
-        score = self.scorer.score(
-            scenario.id, customer, text, lang=lang, context=earlier,
-            persona_context={
-                "motive_id": session.motive_id,
-                "state_id": session.state_id,
-                "motive_revealed": any(
-                    t.role == "customer" and t.state and scenario.state(t.state).reveal_motive
-                    for t in session.transcript
-                ),
-            },
-        )
+        score = self.scorer.score(scenario.id, customer, text, lang=lang, context=earlier)
         state = scenario.state(session.state_id)
         transitions = {str(k): v for k, v in state.transitions.items()}
         _, target_id = choose_transition(effective_moves(score.moves, transitions, scenario), transitions)

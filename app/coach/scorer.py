@@ -92,12 +92,10 @@ class ReplyScorer:
         *,
         lang: str | None = None,
         context: ContextLike = None,
-        persona_context: Mapping[str, object] | None = None,
     ) -> ScoreResult:
         """Score ``reply`` to the customer's line ``customer`` after ``context`` (oldest first).
 
-        Without context the reply is scored as an opening reply.  ``persona_context`` is accepted
-        for the role-play engine (its motive and state); the stage is read from ``context``.
+        Without context the reply is scored as an opening reply; the stage is read from ``context``.
         Raises EmptyReplyError, ReplyTooLongError, UnknownScenarioError.
         """
         self._validate(reply)

@@ -43,6 +43,8 @@ from app.scenarios.loader import ScenarioRegistry
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "training" / "replies"
 GAMING = ROOT / "training" / "gaming"
+#: Embeddings of the corpus texts, shared by training and evaluation (not committed).
+EMBED_CACHE = ROOT / "training" / ".cache" / "embeddings.npz"
 SPLIT = ROOT / "training" / "split.yaml"
 
 

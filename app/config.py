@@ -46,7 +46,25 @@ class Settings(BaseSettings):
     )
     database_url: str | None = Field(default=None, description="SQLAlchemy URL; SQLite under DATA_DIR if unset.")
     max_message_chars: int = 2000
-    engine: Literal["embedded", "llm"] = "embedded"
+    max_body_bytes: int = Field(
+        default=256 * 1024,
+        ge=1024,
+        description="Largest request body accepted; a bigger one is answered 413 before it is parsed.",
+    )
+    score_budget_s: float = Field(
+        default=20.0,
+        gt=0,
+        description="Longest POST /api/v1/score waits for the scorer before answering 503.",
+    )
+    engine: Literal["embedded", "llm", "auto"] = Field(
+        default="embedded", description="Who scores and voices the customer: embedded (offline), llm, or auto."
+    )
+    reply_wait_s: float = Field(
+        default=90.0, gt=0, le=600, description="How long a reply waits for an earlier reply to the same session."
+    )
+    reply_lease_s: float = Field(
+        default=120.0, gt=0, le=3600, description="After this long a reply's claim on its session expires (a crashed worker)."
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     language: Literal["zh", "en"] = "zh"

@@ -34,10 +34,9 @@ def get_services(request: Request) -> Services:
     return services
 
 
-def get_database(request: Request) -> Database:
-    """The app's database."""
-    database: Database = request.app.state.database
-    return database
+def get_database(services: Annotated[Services, Depends(get_services)]) -> Database:
+    """The app's database (built by the composition root)."""
+    return services.database
 
 
 def get_db(database: Annotated[Database, Depends(get_database)]) -> Iterator[Session]:
@@ -54,10 +53,9 @@ def get_repo(db: Annotated[Session, Depends(get_db)]) -> Repository:
     return Repository(db)
 
 
-def get_practice(request: Request) -> PracticeService:
-    """The practice-session service (holds per-session locks, so one per app)."""
-    practice: PracticeService = request.app.state.practice
-    return practice
+def get_practice(services: Annotated[Services, Depends(get_services)]) -> PracticeService:
+    """The practice-session service (built by the composition root)."""
+    return services.practice
 
 
 def get_lang(request: Request) -> str:
@@ -65,13 +63,15 @@ def get_lang(request: Request) -> str:
     return str(getattr(request.state, "lang", "zh"))
 
 
-def get_current_user(repo: Annotated[Repository, Depends(get_repo)]) -> User:
-    """The signed-in user.
+def get_current_user(database: Annotated[Database, Depends(get_database)]) -> User:
+    """The signed-in user, read in a short session of its own (so a request that then waits for
+    its turn on a session holds no connection meanwhile).
 
     Local single-user mode (the service listens on loopback only): everyone
     is the one local user, created on first use, who is both rep and trainer.
     """
-    return repo.get_or_create_user(LOCAL_USER, "本地用户", role="trainer")
+    with database.session() as db:
+        return Repository(db).get_or_create_user(LOCAL_USER, "本地用户", role="trainer")
 
 
 def get_trainer(user: Annotated[User, Depends(get_current_user)]) -> User:

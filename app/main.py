@@ -1,8 +1,10 @@
 """The web application factory.
 
-``create_app`` takes its settings and services so tests (and ``coach
-serve``) build the app they need; nothing is read or loaded at import.
-The database schema is migrated when the app starts (lifespan).
+``create_app(services)`` takes the composition root (:class:`app.services.container.Services`),
+which holds the settings and builds every component; nothing is read or loaded at import.
+``coach serve --workers N`` has uvicorn import :func:`app_factory` in each worker process. Schema
+migrations are a separate step (``coach db upgrade``); ``create_app`` runs them only when asked
+(single-process use: tests, ``coach serve`` with one worker).
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
 from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 
 from app import __version__
-from app.config import Settings, load_settings
+from app.config import load_settings
 from app.services.container import Services
 
 DESCRIPTION = """
@@ -30,27 +33,36 @@ before the response.
 """
 
 
-def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
-    """Build the FastAPI app (API, pages, static files) for these settings and services."""
+def app_factory() -> FastAPI:
+    """The app for one ``coach serve --workers N`` worker: settings from the environment.
+
+    ``coach serve`` has migrated the database and built the knowledge index before starting the
+    workers; each worker warms its own models before it accepts requests.
+    """
+    return create_app(Services(load_settings()), migrate=False, warm=True)
+
+
+def create_app(services: Services | None = None, *, migrate: bool = True, warm: bool = False) -> FastAPI:
+    """Build the FastAPI app (API, pages, static files) over one composition root."""
     from app.api import catalog, health, sessions, trainer
     from app.api.errors import install_error_handlers
-    from app.db.engine import Database
-    from app.services.sessions import PracticeService
+    from app.api.refresh import ScenarioRefreshMiddleware
     from app.web import pages
     from app.web import trainer as trainer_pages
     from app.web.render import STATIC_DIR, LanguageMiddleware, make_templates
 
-    if settings is None:
-        settings = services.settings if services is not None else load_settings()
     if services is None:
-        services = Services(settings)
-    database = Database.from_settings(settings)
+        services = Services(load_settings())
+    settings = services.settings
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        database.migrate()
+        if migrate:
+            services.database.migrate()
+        if warm:
+            await run_in_threadpool(services.warm)
         yield
-        database.dispose()
+        services.close()
 
     app = FastAPI(
         title="Key Account Coach API",
@@ -68,11 +80,10 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
     )
     app.state.settings = settings
     app.state.services = services
-    app.state.database = database
-    app.state.practice = PracticeService(services)
     app.state.templates = make_templates()
     install_error_handlers(app)
     app.add_middleware(LanguageMiddleware)
+    app.add_middleware(ScenarioRefreshMiddleware, services=services)
     for router in (health.router, sessions.router, catalog.router, trainer.router, pages.router, trainer_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

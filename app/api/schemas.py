@@ -1,13 +1,97 @@
-"""Request and response models of the API, with the examples shown at /docs."""
+"""Request and response models of the API, with the examples shown at /docs.
+
+The models are the contract, so they say what the server enforces: every request string is
+bounded (``max_length``; a reply's limit is the ``COACH_MAX_MESSAGE_CHARS`` setting, patched into
+the served schema by :mod:`app.api.openapi_docs`) and must be valid Unicode (a lone surrogate such as
+``"\\ud800"`` is legal JSON but cannot be stored: it is a 422 here, not a 500 later). Timestamps
+are answered timezone-aware: SQLite hands back naive datetimes, which are UTC by construction.
+Score parts reuse the domain models (:mod:`app.domain`), whose JSON is the same.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    JsonValue,
+    model_validator,
+)
 
-from app.domain import ContextTurn, CriterionId
+from app.domain import Citation, ContextTurn, CriterionId, CriterionScore
+
+#: Longest scenario id accepted in a request (the scenario schema's limit).
+SCENARIO_ID_MAX = 80
+#: The default of ``COACH_MAX_MESSAGE_CHARS``; the served schema shows the configured value.
+REPLY_MAX_DEFAULT = 2000
+#: Marks a property whose ``maxLength`` is the ``max_message_chars`` setting.
+REPLY_LIMIT_MARK = "x-coach-limit"
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def _valid_unicode(value: str) -> str:
+    if _SURROGATE.search(value):
+        raise ValueError("contains a lone surrogate (e.g. \\ud800), which is not valid Unicode text")
+    return value
+
+
+#: A request string: valid Unicode (no lone surrogates); bound its length with ``Field``.
+Text = Annotated[str, AfterValidator(_valid_unicode)]
+
+
+def _assume_utc(value: object) -> object:
+    if isinstance(value, datetime) and value.tzinfo is None:
+        return value.replace(tzinfo=UTC)  # SQLite drops the offset; every stored time is UTC
+    return value
+
+
+#: A timestamp in a response, always with its UTC offset.
+UtcDatetime = Annotated[AwareDatetime, BeforeValidator(_assume_utc)]
+
+
+#: A rep reply's text. The service checks it (blank: 422 "the reply is empty"; over the limit: 413),
+#: so the limits are documented here rather than enforced by pydantic, whose errors would differ.
+ReplyText = Annotated[
+    Text,
+    Field(
+        json_schema_extra={
+            "minLength": 1,
+            "maxLength": REPLY_MAX_DEFAULT,
+            "pattern": r"\S",
+            REPLY_LIMIT_MARK: "max_message_chars",
+        }
+    ),
+]
+
+
+class ValidationErrorOut(BaseModel):
+    """One invalid field of a request."""
+
+    type: str = Field(description="pydantic's error type, e.g. 'string_too_long'.")
+    loc: list[str | int] = Field(description="Where: 'body', then the field path.")
+    msg: str
+    input: JsonValue = Field(default=None, description="The offending value (long text cut, invalid Unicode escaped).")
+
+
+class ErrorOut(BaseModel):
+    """Every error answer: ``detail`` is a message for people."""
+
+    model_config = ConfigDict(json_schema_extra={"example": {"detail": "unknown session 'x'"}})
+
+    detail: str
+    request_id: str | None = Field(
+        default=None, description="On 5xx only: quote it when reporting; the server log holds the traceback under this id."
+    )
+    errors: list[ValidationErrorOut] | None = Field(default=None, description="On a 422 for a malformed request: each invalid field.")
+
 
 SCORE_EXAMPLE: dict[str, Any] = {
     "score": 78,
@@ -23,22 +107,6 @@ SCORE_EXAMPLE: dict[str, Any] = {
 }
 
 
-class CitationOut(BaseModel):
-    """A passage the feedback relies on."""
-
-    source: str
-    text: str
-    section: str | None = None
-
-
-class CriterionOut(BaseModel):
-    """One criterion's score and why (null: the reply shows nothing either way; never praised)."""
-
-    id: str
-    score: int | None = Field(default=None, ge=0, le=100)
-    comment: str
-
-
 class ScoreOut(BaseModel):
     """The GUIDE §3 score object."""
 
@@ -46,10 +114,10 @@ class ScoreOut(BaseModel):
 
     score: int = Field(ge=0, le=100)
     band: int = Field(ge=1, le=5)
-    criteria: list[CriterionOut]
+    criteria: list[CriterionScore]
     feedback: str
     better_reply: str
-    citations: list[CitationOut]
+    citations: list[Citation]
     engine: str = "embedded"
 
 
@@ -65,7 +133,7 @@ class CreateSessionIn(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"example": {"scenario": "price-objection"}})
 
-    scenario: str = Field(description="Scenario id, see GET /api/v1/scenarios.")
+    scenario: Text = Field(max_length=SCENARIO_ID_MAX, description="Scenario id, see GET /api/v1/scenarios.")
     lang: Literal["zh", "en"] | None = Field(default=None, description="Language of the session; zh by default.")
     seed: int | None = Field(
         default=None, description="Fix the customer's hidden motive and line choices (replays give the same session)."
@@ -95,7 +163,7 @@ class MessageIn(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"example": {"text": "理解您的顾虑，您主要是和哪家在比较呢？"}})
 
-    text: str = Field(description="The rep's reply; not empty, at most COACH_MAX_MESSAGE_CHARS characters.")
+    text: ReplyText = Field(description="The rep's reply: not blank (else 422), at most COACH_MAX_MESSAGE_CHARS characters (else 413).")
 
 
 class ReplyOut(BaseModel):
@@ -124,7 +192,7 @@ class TranscriptLine(BaseModel):
     seq: int
     role: Literal["customer", "rep"]
     text: str
-    created_at: datetime
+    created_at: UtcDatetime
     score: ScoreOut | None = None
 
 
@@ -139,7 +207,7 @@ class ReviewOut(BaseModel):
     score: int | None
     comment: str
     criteria: dict[str, int] | None = None
-    updated_at: datetime
+    updated_at: UtcDatetime
 
 
 class DisputeIn(BaseModel):
@@ -147,7 +215,7 @@ class DisputeIn(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"example": {"reason": "我先共情再追问了，分数不该这么低。"}})
 
-    reason: str = Field(default="", max_length=2000, description="Why the score looks wrong (optional).")
+    reason: Text = Field(default="", max_length=2000, description="Why the score looks wrong (optional).")
 
 
 class DisputeOut(BaseModel):
@@ -156,8 +224,8 @@ class DisputeOut(BaseModel):
     id: int
     message_seq: int
     reason: str
-    created_at: datetime
-    resolved_at: datetime | None = None
+    created_at: UtcDatetime
+    resolved_at: UtcDatetime | None = None
 
 
 class SessionOut(BaseModel):
@@ -168,7 +236,7 @@ class SessionOut(BaseModel):
     status: Literal["active", "done", "ended"]
     done: bool
     outcome: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     messages: list[TranscriptLine]
     reviews: list[ReviewOut] = Field(default_factory=list)
     disputes: list[DisputeOut] = Field(default_factory=list)
@@ -181,10 +249,16 @@ class SessionListItem(BaseModel):
     scenario: str
     status: str
     outcome: str | None
-    created_at: datetime
+    created_at: UtcDatetime
     replies: int
     average: int | None
     open_disputes: int = Field(default=0, description="Replies of this session whose score the rep disputes, not yet reviewed.")
+
+
+class ContextTurnIn(ContextTurn):
+    """An earlier turn sent by a client (valid Unicode, bounded)."""
+
+    text: Text = Field(max_length=4000)
 
 
 class ScoreIn(BaseModel):
@@ -200,11 +274,11 @@ class ScoreIn(BaseModel):
         }
     )
 
-    scenario: str = Field(max_length=80)
-    customer: str = Field(default="", max_length=2000, description="The customer's line being answered.")
-    reply: str = Field(description="The rep's reply (empty is an error; longer than COACH_MAX_MESSAGE_CHARS is 413).")
+    scenario: Text = Field(max_length=SCENARIO_ID_MAX)
+    customer: Text = Field(default="", max_length=2000, description="The customer's line being answered.")
+    reply: ReplyText = Field(description="The rep's reply: not blank (else 422), at most COACH_MAX_MESSAGE_CHARS characters (else 413).")
     lang: Literal["zh", "en"] | None = None
-    context: list[ContextTurn] = Field(
+    context: list[ContextTurnIn] = Field(
         default_factory=list, max_length=40, description="Earlier turns, oldest first; without it the reply is scored as an opening reply."
     )
 
@@ -225,7 +299,7 @@ class ReviewIn(BaseModel):
 
     message_seq: int | None = None
     score: int | None = Field(default=None, ge=0, le=100)
-    comment: str = Field(default="", max_length=4000)
+    comment: Text = Field(default="", max_length=4000)
     criteria: dict[CriterionId, CriterionGrade] | None = Field(
         default=None,
         description="Optional grade per criterion (probe, empathy, value, honesty, adapt, next-step, composure), 0-100; "
@@ -244,10 +318,10 @@ class AssignmentIn(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"example": {"rep": "张伟", "scenario": "price-objection"}})
 
-    rep: str = Field(min_length=1, max_length=100)
-    scenario: str
-    note: str = ""
-    due: str | None = Field(default=None, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    rep: Text = Field(min_length=1, max_length=100)
+    scenario: Text = Field(max_length=SCENARIO_ID_MAX)
+    note: Text = Field(default="", max_length=2000)
+    due: str | None = Field(default=None, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")
 
 
 class AssignmentOut(BaseModel):
@@ -265,7 +339,10 @@ class ScenarioYamlIn(BaseModel):
 
     model_config = ConfigDict(json_schema_extra={"example": {"yaml": "id: my-price-objection\ntitle: {zh: ...}\n..."}})
 
-    yaml: str = Field(max_length=200_000, description="The whole scenario file; its id decides the file name.")
+    yaml: Text = Field(
+        max_length=200_000,
+        description="The whole scenario file; its id decides the file name (the body, in bytes, is also bounded: 413).",
+    )
 
 
 class ScenarioCheckOut(BaseModel):
@@ -293,7 +370,7 @@ class OpenDisputeOut(BaseModel):
     reply: str
     coach_score: int | None
     reason: str
-    created_at: datetime
+    created_at: UtcDatetime
 
 
 class AgreementRowOut(BaseModel):

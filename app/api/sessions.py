@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
-import json
-from collections.abc import AsyncIterator
-
 from fastapi import APIRouter, HTTPException
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import StreamingResponse
 
 from app.api.convert import dispute_out, score_out, session_item, session_out
+from app.api.openapi_docs import error_doc
 from app.api.schemas import (
     CreateSessionIn,
     DisputeIn,
@@ -22,6 +18,8 @@ from app.api.schemas import (
     SessionListItem,
     SessionOut,
 )
+from app.channels.gateway import Conversations
+from app.channels.web import SSEChannel
 from app.deps import CurrentUser, LangDep, PracticeDep, RepoDep
 from app.domain import Scorecard
 from app.services.disputes import DisputeError, open_dispute
@@ -31,17 +29,17 @@ from app.web.i18n import translate
 router = APIRouter(prefix="/api/v1/sessions", tags=["sessions"])
 
 ERRORS: dict[int | str, dict[str, object]] = {
-    404: {"description": "Unknown scenario or session", "content": {"application/json": {"example": {"detail": "unknown session 'x'"}}}},
-    409: {"description": "The session has ended"},
-    413: {"description": "Reply longer than COACH_MAX_MESSAGE_CHARS"},
-    422: {"description": "Empty reply or malformed body", "content": {"application/json": {"example": {"detail": "the reply is empty"}}}},
+    404: {**error_doc("Unknown scenario or session"), "content": {"application/json": {"example": {"detail": "unknown session 'x'"}}}},
+    409: error_doc("The session has ended, or another reply to it is still being scored"),
+    413: error_doc("Reply longer than COACH_MAX_MESSAGE_CHARS, or body over COACH_MAX_BODY_BYTES"),
+    422: {**error_doc("Empty reply or malformed body"), "content": {"application/json": {"example": {"detail": "the reply is empty"}}}},
 }  # fmt: skip
 
 
 @router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
 def create_session(body: CreateSessionIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep, lang: LangDep) -> SessionCreated:
     """Start a role-play; the first message is the customer's opening line."""
-    ps = practice.start(repo, user, body.scenario, lang=body.lang or lang, seed=body.seed)
+    ps = practice.start(user, body.scenario, lang=body.lang or lang, seed=body.seed)
     return SessionCreated(
         id=ps.id,
         scenario=ps.scenario_id,
@@ -72,21 +70,13 @@ def _reply_out(out: ReplyOutcome) -> ReplyOut:
 
 
 @router.post("/{session_id}/messages", response_model=ReplyOut, responses=ERRORS)
-def post_message(session_id: str, body: MessageIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> ReplyOut:
+async def post_message(session_id: str, body: MessageIn, user: CurrentUser, practice: PracticeDep) -> ReplyOut:
     """Send a rep reply: the customer's next line, the score, and whether it ended.
 
-    Both the reply and the answer are committed before this returns.
+    Both the reply and the answer are committed before this returns. Replies to one session
+    are played one at a time, in the order they get their turn.
     """
-    return _reply_out(practice.reply(repo, user, session_id, body.text))
-
-
-def _sse(event: str, data: object) -> str:
-    return f"event: {event}\ndata: {json.dumps(data, ensure_ascii=False)}\n\n"
-
-
-def chunks(text: str, size: int = 3) -> list[str]:
-    """The customer's line in small pieces, for the typing effect."""
-    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+    return _reply_out(await practice.reply_async(user, session_id, body.text))
 
 
 @router.post(
@@ -94,7 +84,7 @@ def chunks(text: str, size: int = 3) -> list[str]:
     responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
 async def stream_message(
-    session_id: str, body: MessageIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep
+    session_id: str, body: MessageIn, user: CurrentUser, practice: PracticeDep
 ) -> StreamingResponse:
     """Like POST .../messages, as server-sent events.
 
@@ -103,25 +93,17 @@ async def stream_message(
     (``{"done","outcome","text"}``). Everything is committed before the
     first event, and errors arrive as plain JSON with their status code.
     """
-    out = await run_in_threadpool(practice.reply, repo, user, session_id, body.text)
-    reply = _reply_out(out)
-
-    async def events() -> AsyncIterator[str]:
-        for piece in chunks(reply.reply.text):
-            yield _sse("customer", {"delta": piece})
-            await asyncio.sleep(0.02)
-        yield _sse("score", reply.score.model_dump())
-        yield _sse("done", {"done": reply.done, "outcome": reply.outcome, "text": reply.reply.text})
-
+    channel = SSEChannel(score_view=lambda s: score_out(s).model_dump())
+    await Conversations(practice).play(user, session_id, body.text, channel)
     return StreamingResponse(
-        events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        channel.events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
 
 
 @router.post("/{session_id}/finish", response_model=SessionOut, responses=ERRORS)
 def finish_session(session_id: str, repo: RepoDep, user: CurrentUser, practice: PracticeDep) -> SessionOut:
     """End the role-play now (the rep stops early); idempotent."""
-    ps = practice.finish(repo, user, session_id)
+    ps = practice.finish(user, session_id)
     return session_out(ps, repo.reviews(ps.id), repo.disputes(ps.id))
 
 
@@ -135,7 +117,7 @@ def get_scorecard(session_id: str, repo: RepoDep, user: CurrentUser, practice: P
     "/{session_id}/messages/{message_seq}/dispute",
     status_code=201,
     response_model=DisputeOut,
-    responses={404: ERRORS[404], 422: {"description": "A customer line or an unscored reply"}},
+    responses={404: ERRORS[404], 422: error_doc("A customer line or an unscored reply, or a malformed body")},
 )
 def dispute(
     session_id: str, message_seq: int, repo: RepoDep, user: CurrentUser, lang: LangDep, body: DisputeIn | None = None

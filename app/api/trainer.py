@@ -12,6 +12,7 @@ from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
 
 from app.api.convert import session_item, session_out
+from app.api.openapi_docs import error_doc
 from app.api.schemas import (
     AgreementOut,
     AssignmentIn,
@@ -28,7 +29,7 @@ from app.scenarios.loader import ScenarioError
 from app.services import agreement, analytics, authoring
 from app.services.disputes import open_counts
 
-router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"])
+router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"], responses={403: error_doc("Trainer access required")})
 
 
 @router.get("/sessions", response_model=list[SessionListItem])
@@ -39,7 +40,11 @@ def team_sessions(repo: RepoDep, trainer: TrainerUser) -> list[SessionListItem]:
     return sorted(items, key=lambda i: i.open_disputes == 0)
 
 
-@router.post("/sessions/{session_id}/reviews", response_model=SessionOut)
+@router.post(
+    "/sessions/{session_id}/reviews",
+    response_model=SessionOut,
+    responses={404: error_doc("Unknown session, or no rep message with this message_seq")},
+)
 def review_session(
     session_id: str, body: ReviewIn, repo: RepoDep, trainer: TrainerUser, practice: PracticeDep
 ) -> SessionOut:
@@ -102,7 +107,7 @@ def list_assignments(repo: RepoDep, trainer: TrainerUser) -> list[AssignmentOut]
     ]
 
 
-@router.post("/assignments", response_model=AssignmentOut, status_code=201)
+@router.post("/assignments", response_model=AssignmentOut, status_code=201, responses={404: error_doc("Unknown scenario")})
 def assign(body: AssignmentIn, repo: RepoDep, trainer: TrainerUser, services: ServicesDep) -> AssignmentOut:
     """Assign a scenario to a rep (a rep named for the first time is created)."""
     services.scenarios.get(body.scenario)
@@ -142,7 +147,9 @@ def check_scenario(body: ScenarioYamlIn, lang: LangDep) -> ScenarioCheckOut:
     return ScenarioCheckOut(ok=True, scenario=s.summary(lang))
 
 
-@router.post("/scenarios", response_model=ScenarioCheckOut, status_code=201)
+@router.post(
+    "/scenarios", response_model=ScenarioCheckOut, status_code=201, responses={422: error_doc("Invalid scenario YAML")}
+)
 def save_scenario(body: ScenarioYamlIn, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> ScenarioCheckOut:
     """Save a scenario to the trainer directory; it is playable at once. Invalid YAML is a 422."""
     s = authoring.save(services, body.yaml)

@@ -1,10 +1,14 @@
-"""`coach scenarios`: list the role-play scenarios and validate trainers' files.
+"""`coach scenarios`: list the role-play scenarios, export one, and validate scenario files.
 
-Listing loads the built-in scenarios plus the trainer directory
-(``COACH_SCENARIOS_DIR``, or ``DATA_DIR/scenarios``), exactly as the web app
-and the bots do, so a trainer sees here what every client will serve. A
-broken trainer file or an id clash is reported as a one-line error instead of
-being skipped: a scenario that silently disappears is worse than a loud one.
+Listing loads the built-in scenarios, the company directory (``COACH_SCENARIOS_DIR``)
+and, when the database can be opened, the trainers' scenarios stored there, as the
+web app and the bots do, so a trainer sees here what every client will serve. Without
+a database (none created yet) the legacy trainer directory ``DATA_DIR/scenarios`` is
+listed instead. A broken file or an id clash is reported as a one-line error instead
+of being skipped: a scenario that silently disappears is worse than a loud one.
+
+``export ID`` prints a scenario's YAML (built-in, company or trainer-made), the
+format the console's editor and ``validate`` take.
 
 ``validate`` checks files *before* a trainer drops them into the directory:
 one line per file, ``OK`` or the loader's precise message (file, field,
@@ -14,6 +18,7 @@ problem), exit status 1 when any file fails.
 from __future__ import annotations
 
 import re
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -23,6 +28,8 @@ from app.cli.common import fail, print_json, settings_from_cli
 
 if TYPE_CHECKING:
     from app.config import Settings
+    from app.scenarios.catalog import ScenarioCatalog
+    from app.scenarios.loader import ScenarioRegistry
     from app.scenarios.schema import Scenario
 
 _LANGS = ("zh", "en")
@@ -34,8 +41,46 @@ LangOpt = Annotated[
 ]
 DirOpt = Annotated[
     Path | None,
-    typer.Option("--scenarios-dir", help="Trainer scenario directory (default: COACH_SCENARIOS_DIR)."),
+    typer.Option("--scenarios-dir", help="Company scenario directory, read-only (default: COACH_SCENARIOS_DIR)."),
 ]
+
+
+def _open_catalog(settings: Settings) -> ScenarioCatalog | None:
+    """The database-backed catalog, or None when there is no migrated database to read.
+
+    A missing SQLite file is not created (listing must not leave a database behind).
+    """
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from app.db.engine import Database
+    from app.scenarios.catalog import ScenarioCatalog
+
+    if not settings.database_url and not (settings.data_dir / "coach.db").is_file():
+        return None
+    database = Database(settings.sqlalchemy_url)
+    try:
+        if not inspect(database.engine).has_table("trainer_scenarios"):
+            database.dispose()
+            return None
+    except SQLAlchemyError as exc:
+        print(f"note: database not readable ({type(exc).__name__}); listing files only", file=sys.stderr)
+        database.dispose()
+        return None
+    return ScenarioCatalog(
+        settings.builtin_scenarios_dir, settings.scenarios_dir, database, legacy_dir=settings.data_dir / "scenarios"
+    )
+
+
+def _scenarios(settings: Settings) -> tuple[ScenarioRegistry, ScenarioCatalog | None]:
+    """All scenarios, with the catalog when the database could be read (raises ScenarioError)."""
+    from app.scenarios.loader import ScenarioRegistry
+
+    catalog = _open_catalog(settings)
+    if catalog is not None:
+        return catalog, catalog
+    legacy = settings.data_dir / "scenarios"
+    return ScenarioRegistry.from_dirs(settings.builtin_scenarios_dir, settings.scenarios_dir, legacy), None
 
 
 def _lang(settings: Settings, lang: str | None) -> str:
@@ -147,7 +192,7 @@ def register(app: typer.Typer) -> None:
     """Add ``coach scenarios`` and ``coach scenarios validate`` to the CLI."""
     sub = typer.Typer(
         name="scenarios",
-        help="List role-play scenarios (built-in + trainer directory) or validate scenario files.",
+        help="List role-play scenarios (built-in, company directory, trainers'), export one, or validate files.",
         no_args_is_help=False,
         add_completion=False,
     )
@@ -160,12 +205,11 @@ def register(app: typer.Typer) -> None:
         if ctx.invoked_subcommand is not None:
             return
         from app.scenarios.loader import ScenarioError
-        from app.services.container import Services
 
         settings = settings_from_cli(scenarios_dir=scenarios_dir)
         language = _lang(settings, lang)
         try:
-            registry = Services(settings).scenarios
+            registry, _ = _scenarios(settings)
         except ScenarioError as exc:
             fail(str(exc))
         summaries = [s.summary(language) for s in registry]
@@ -173,6 +217,29 @@ def register(app: typer.Typer) -> None:
             print_json(summaries)
         else:
             _print_table(summaries, language)
+
+    @sub.command("export")
+    def export(
+        scenario_id: Annotated[str, typer.Argument(help="The scenario id, as `coach scenarios` lists it.")],
+        scenarios_dir: DirOpt = None,
+    ) -> None:
+        """Print a scenario's YAML (to edit it, or to keep a copy of a trainer's scenario)."""
+        from app.scenarios.loader import ScenarioError, load_dir_files
+
+        settings = settings_from_cli(scenarios_dir=scenarios_dir)
+        try:
+            _, catalog = _scenarios(settings)
+            if catalog is not None:
+                text = catalog.source(scenario_id)
+            else:
+                dirs = [settings.builtin_scenarios_dir, settings.scenarios_dir, settings.data_dir / "scenarios"]
+                paths = {s.id: p for s, p in load_dir_files(dirs)}
+                text = paths[scenario_id].read_text(encoding="utf-8") if scenario_id in paths else None
+        except ScenarioError as exc:
+            fail(str(exc))
+        if text is None:
+            fail(f"unknown scenario '{scenario_id}'; see `coach scenarios` for the ids", 2)
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
     @sub.command("validate")
     def validate(

@@ -22,40 +22,13 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 
 import typer
 
+from app.channels.terminal import render_score
 from app.cli.common import fail, print_json, settings_from_cli
 
 if TYPE_CHECKING:
-    from app.domain import ScoreResult
+    pass
 
 BATCH = 64
-
-
-def render_score(result: ScoreResult, *, console: Any = None) -> None:
-    """A readable card: score chip, criteria table, feedback, better reply, citations."""
-    from rich.console import Console
-    from rich.panel import Panel
-    from rich.table import Table
-
-    from app.coach.wording import lang_key
-    from app.coach.wording import table as words
-
-    console = console or Console()
-    key = lang_key(result.language)
-    colour = {1: "red", 2: "dark_orange", 3: "yellow", 4: "green", 5: "bright_green"}[result.band]
-    label = ("得分", "档", "评分项", "分数", "说明", "反馈", "更好的回复", "参考资料") if key == "zh" else (
-        "Score", "band", "Criterion", "Score", "Comment", "Feedback", "Better reply", "Sources")
-    console.print(f"[bold {colour}]{label[0]} {result.score}[/] · {label[1]} {result.band}/5")
-    table = Table(show_header=True, header_style="bold")
-    table.add_column(label[2])
-    table.add_column(label[3], justify="right")
-    table.add_column(label[4])
-    for c in result.criteria:
-        table.add_row(words(key, "criteria").get(c.id, c.id), "—" if c.score is None else str(c.score), c.comment)
-    console.print(table)
-    console.print(Panel(result.feedback, title=label[5]))
-    console.print(Panel(result.better_reply, title=label[6], border_style="green"))
-    for cite in result.citations:
-        console.print(f"[dim]· {cite.source}[/] {cite.text[:120]}")
 
 
 def _read_lines(path: Path) -> Iterator[str]:

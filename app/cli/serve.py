@@ -1,20 +1,30 @@
-"""`coach serve`: the web app (pages + API) on uvicorn.
+"""`coach serve`: the web app (pages + API) on uvicorn, in one process or several workers.
 
-The knowledge index is opened (built on the first start, when missing or
-stale) and the coach warmed *before* uvicorn listens, so the first rep
-never waits for it and later starts are ready in seconds.
+Before uvicorn listens, this process checks the data directory and the database (one clear line
+on failure: corrupt, zero-byte, read-only, full disk), takes the data-directory lock (a second
+server on the same SQLite data is refused), migrates the schema (one worker, or ``--migrate``;
+otherwise it must already be current: ``coach db upgrade``), and builds the knowledge index when
+missing or stale. With one worker the coach is warmed here, so the first rep never waits; with
+``--workers N`` uvicorn imports :func:`app.main.app_factory` in each worker, which reads the same
+settings from the environment and warms before accepting requests.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated, cast
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import fail, settings_from_cli
+
+if TYPE_CHECKING:
+    from app.services.container import Services
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def register(app: typer.Typer) -> None:
@@ -25,38 +35,76 @@ def register(app: typer.Typer) -> None:
         host: Annotated[str | None, typer.Option(help="Interface to listen on (default 127.0.0.1, COACH_HOST).")] = None,
         port: Annotated[int | None, typer.Option(help="Port (default 8000, COACH_PORT).")] = None,
         data_dir: Annotated[Path | None, typer.Option(help="Data directory (COACH_DATA_DIR).")] = None,
+        workers: Annotated[int, typer.Option(min=1, max=64, help="Worker processes (several need `coach db upgrade` first, or --migrate).")] = 1,
+        migrate: Annotated[bool, typer.Option("--migrate", help="Upgrade the database schema before starting the workers.")] = False,
         log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+        shutdown_grace: Annotated[int, typer.Option(help="Seconds in-flight replies get to finish on shutdown.")] = 15,
     ) -> None:
         """Start the web app: rep chat at http://HOST:PORT/, trainer console at /trainer, API docs at /docs."""
         import uvicorn
 
+        from app.db.preflight import StartupError, acquire_data_dir_lock, preflight
         from app.main import create_app
         from app.services.container import Services
 
         settings = settings_from_cli(host=host, port=port, data_dir=data_dir)
+        # The workers read their settings from the environment: pass on what the options changed.
+        for name, value in (("COACH_HOST", host), ("COACH_PORT", port), ("COACH_DATA_DIR", data_dir)):
+            if value is not None:
+                os.environ[name] = str(Path(value).resolve()) if isinstance(value, Path) else str(value)
         services = Services(settings)
         started = time.perf_counter()
         try:
-            from app.retrieval.embeddings import CoachEmbeddings
-            from app.retrieval.knowledge_index import is_current, knowledge_inputs
-
+            preflight(settings)
+            lock = acquire_data_dir_lock(settings)
+            if workers == 1 or migrate:
+                services.database.migrate()
+            elif not services.database.is_current():
+                raise StartupError("the database schema is not current: run `coach db upgrade` first, or pass --migrate")
             print(f"scenarios: {len(services.scenarios)} loaded", file=sys.stderr)
-            embeddings = cast(CoachEmbeddings, services.embeddings)
-            if not is_current(settings, embeddings, knowledge_inputs(settings)):
-                print(
-                    f"building the knowledge index in {settings.index_path} "
-                    "(first start or playbooks changed; this takes a minute or two)...",
-                    file=sys.stderr,
-                )
-            _ = services.retriever
-            _ = services.roleplay
-        except Exception as exc:  # a broken index or scenario file: one clear line, no traceback
+            _build_index(services)
+            if workers == 1:
+                services.warm()
+        except StartupError as exc:
             fail(f"cannot start: {exc}")
-        if settings.host not in ("127.0.0.1", "localhost", "::1"):
+        except Exception as exc:  # a broken index or scenario file: one clear line, no traceback
+            fail(f"cannot start: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+        if settings.host not in LOOPBACK:
             print(
                 f"warning: listening on {settings.host} in local single-user mode: there is no login, "
                 "so anyone who can reach this port can use the trainer console",
                 file=sys.stderr,
             )
-        print(f"ready in {time.perf_counter() - started:.1f}s: http://{settings.host}:{settings.port}/", file=sys.stderr)
-        uvicorn.run(create_app(settings, services), host=settings.host, port=settings.port, log_level=log_level)
+        print(
+            f"ready in {time.perf_counter() - started:.1f}s ({workers} worker{'s' if workers > 1 else ''}): "
+            f"http://{settings.host}:{settings.port}/",
+            file=sys.stderr,
+        )
+        try:
+            if workers == 1:
+                uvicorn.run(
+                    create_app(services, migrate=False), host=settings.host, port=settings.port,
+                    log_level=log_level, timeout_graceful_shutdown=int(shutdown_grace),
+                )  # fmt: skip
+            else:
+                services.close()
+                uvicorn.run(
+                    "app.main:app_factory", factory=True, workers=workers, host=settings.host, port=settings.port,
+                    log_level=log_level, timeout_graceful_shutdown=int(shutdown_grace),
+                )  # fmt: skip
+        finally:
+            lock.release()
+
+
+def _build_index(services: Services) -> None:
+    """Open the knowledge index, building it first when it is missing or stale (once, here)."""
+    from app.retrieval.knowledge_index import is_current, knowledge_inputs
+
+    settings = services.settings
+    if not is_current(settings, services.embeddings, knowledge_inputs(settings)):
+        print(
+            f"building the knowledge index in {settings.index_path} "
+            "(first start or playbooks changed; this takes a minute or two)...",
+            file=sys.stderr,
+        )
+    _ = services.retriever

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import random
 import secrets
-from typing import Any
 
 from app.coach.errors import SessionDoneError
 from app.coach.scorecard import build_scorecard
+from app.coach.voice import ScriptedVoice
 from app.domain import RoleplaySession, Scorecard, Turn, TurnResult
-from app.scenarios.loader import ScenarioRegistry
+from app.ports import CustomerVoice, ScenarioSource, Scorer
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language
 
@@ -61,20 +61,13 @@ def effective_moves(moves: list[str], transitions: dict[str, str], scenario: Sce
     return [m for m in moves if m != "close"]
 
 
-def _pick(rng: random.Random, options: list[str], used: list[str]) -> str:
-    """A variant not said yet in this session; when all were said, any but the last one."""
-    fresh = [o for o in options if o not in used]
-    if not fresh:
-        fresh = [o for o in options if not used or o != used[-1]] or list(options)
-    return rng.choice(fresh)
-
-
 class RoleplayService:
     """Starts sessions, plays rep replies, and sums sessions up; stateless between calls."""
 
-    def __init__(self, registry: ScenarioRegistry, scorer: Any) -> None:
+    def __init__(self, registry: ScenarioSource, scorer: Scorer, voice: CustomerVoice | None = None) -> None:
         self.registry = registry
         self.scorer = scorer
+        self.voice: CustomerVoice = voice or ScriptedVoice()
 
     def start(self, scenario_id: str, seed: int | None = None, lang: str = "zh") -> RoleplaySession:
         """A new session whose first transcript line is the customer's opening."""
@@ -83,7 +76,7 @@ class RoleplayService:
         rng = random.Random(f"{seed}:start")
         motives = scenario.persona.motives
         motive = rng.choices(motives, weights=[m.weight for m in motives], k=1)[0]
-        opening = rng.choice(list(scenario.openings))
+        opening = self.voice.opening(scenario, rng)
         return RoleplaySession(
             scenario_id=scenario.id,
             seed=seed,
@@ -113,13 +106,12 @@ class RoleplayService:
         outcome: str | None = None
         if target.ending is not None:
             outcome = target.ending
-            line = _pick(rng, list(target.lines), used)
+            line = self.voice.ending(list(target.lines), rng, used)
         elif turn >= scenario.turn_limit:
             outcome = "turn_limit"
-            line = _pick(rng, list(scenario.turn_limit_lines), used)
+            line = self.voice.ending(list(scenario.turn_limit_lines), rng, used)
         else:
-            line = self._line(scenario, target_id, session.motive_id, rng, used)
-        used.append(line)
+            line = self.voice.line(scenario, target_id, session.motive_id, rng, used)
         new = session.model_copy(deep=True)
         new.turn = turn
         new.state_id = target_id
@@ -129,17 +121,6 @@ class RoleplayService:
         new.done = outcome is not None
         new.outcome = outcome  # type: ignore[assignment]
         return TurnResult(customer=line, score=score, done=new.done, outcome=outcome, session=new)
-
-    @staticmethod
-    def _line(scenario: Scenario, state_id: str, motive_id: str, rng: random.Random, used: list[str]) -> str:
-        state = scenario.state(state_id)
-        line = _pick(rng, list(state.lines), used)
-        if state.reveal_motive:
-            motive = next((m for m in scenario.persona.motives if m.id == motive_id), scenario.persona.motives[0])
-            reveal = _pick(rng, list(motive.reveal), used)
-            used.append(reveal)
-            line = f"{line}{reveal}"
-        return line
 
     def scorecard(self, session: RoleplaySession) -> Scorecard:
         """The end-of-session summary (also works on an unfinished session)."""

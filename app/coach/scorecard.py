@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from app.coach.wording import lang_key, table
 from app.domain import CRITERIA, CriterionAverage, RoleplaySession, Scorecard, Turn, band_for
-from app.scenarios.loader import ScenarioRegistry
+from app.ports import ScenarioSource
 from app.scenarios.schema import Scenario
 
 OUTCOMES: dict[str, dict[str | None, str]] = {
@@ -29,7 +29,7 @@ OUTCOMES: dict[str, dict[str | None, str]] = {
 }
 
 
-def _next_scenario(registry: ScenarioRegistry, scenario: Scenario, weakest: str | None) -> str | None:
+def _next_scenario(registry: ScenarioSource, scenario: Scenario, weakest: str | None) -> str | None:
     options = [s for s in scenario.next if s in registry]
     if not options:
         return None
@@ -38,7 +38,7 @@ def _next_scenario(registry: ScenarioRegistry, scenario: Scenario, weakest: str 
     return max(options, key=lambda sid: (registry.get(sid).weight(weakest), -options.index(sid)))
 
 
-def build_scorecard(registry: ScenarioRegistry, session: RoleplaySession) -> Scorecard:
+def build_scorecard(registry: ScenarioSource, session: RoleplaySession) -> Scorecard:
     """Summarise ``session``; the language follows the session."""
     scenario = registry.get(session.scenario_id)
     key = lang_key(session.language)

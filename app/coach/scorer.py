@@ -27,7 +27,7 @@ from app.coach.reading import Embedder, MoveReader, ReaderModel, Turn, shipped_r
 from app.coach.rubric import vocabulary
 from app.coach.wording import move_label
 from app.domain import CRITERIA, Citation, MoveEvidence, ScoreResult, band_for
-from app.scenarios.loader import ScenarioRegistry
+from app.ports import ScenarioSource
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language
 
@@ -69,7 +69,7 @@ class ReplyScorer:
 
     def __init__(
         self,
-        registry: ScenarioRegistry,
+        registry: ScenarioSource,
         embeddings: Embedder | None,
         retriever: PassageSearch | None,
         *,

@@ -1,45 +1,71 @@
 """Engine and session factory for the configured database.
 
-SQLite gets WAL (readers never block the writer, so the chat stays
-responsive while analytics run) and ``foreign_keys=ON`` (SQLite ignores
-foreign keys otherwise) on every new connection.
+SQLite gets WAL (readers never block the writer, so the chat stays responsive while analytics
+run), ``foreign_keys=ON`` (SQLite ignores foreign keys otherwise) and a busy timeout on every new
+connection. Transactions are begun by us rather than by the driver, so that a *write* session
+can start with ``BEGIN IMMEDIATE``: it takes SQLite's write lock up front, which is SQLite's
+form of a row lock (PostgreSQL gets ``SELECT … FOR UPDATE`` instead, see
+:meth:`app.db.repository.Repository.lock_session`). A deferred transaction that reads and then
+writes can fail with "database is locked" without waiting; an immediate one waits its turn.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import ConnectionPoolEntry
 
 from app.config import Settings
 
+#: Seconds a SQLite writer waits for the write lock before giving up ("database is locked").
+SQLITE_BUSY_S = 30
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+
+def _sqlite_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=5000")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_S * 1000}")
     cur.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+    conn.exec_driver_sql(f"BEGIN {mode}")
+
+
 def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite URLs get the pragmas above."""
+    """An engine for ``url``; SQLite URLs get the pragmas and explicit BEGIN above."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 5})
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_S})
+        event.listen(engine, "connect", _sqlite_connect)
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    # Requests wait for a session's lease without a connection, so the pool only needs to cover
+    # the threads that run queries at once (FastAPI's thread pool has 40).
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=30, pool_timeout=30)
 
 
 class Database:
-    """The engine plus a session factory for one configuration."""
+    """The engine plus session factories for one configuration."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
+        self._writer = sessionmaker(writer, expire_on_commit=False)
+
+    @property
+    def is_sqlite(self) -> bool:
+        """True for a SQLite database (one writer at a time, a file under DATA_DIR)."""
+        return self.url.startswith("sqlite")
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Database:
@@ -52,11 +78,27 @@ class Database:
         """A new ORM session (the caller closes it)."""
         return self.sessionmaker()
 
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One short write transaction, committed on success and rolled back on error.
+
+        On SQLite it begins IMMEDIATE (the write lock is taken first, so read-then-write never
+        deadlocks); keep the work inside small: scoring never happens in here.
+        """
+        with self._writer() as db, db.begin():
+            yield db
+
     def migrate(self) -> None:
         """Bring the schema to the latest migration."""
         from app.db.migrate import upgrade
 
         upgrade(self.engine)
+
+    def is_current(self) -> bool:
+        """True when the schema is at the latest migration."""
+        from app.db.migrate import current_revision, head_revision
+
+        return current_revision(self.engine) == head_revision()
 
     def ping(self) -> bool:
         """True when the database answers a trivial query."""

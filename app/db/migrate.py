@@ -1,6 +1,6 @@
 """Run Alembic migrations from code (no alembic.ini needed).
 
-The app and ``coach serve`` call :func:`upgrade` at startup so a fresh data
+``coach db upgrade`` (and ``coach serve`` for a single worker) calls :func:`upgrade` so a fresh data
 directory gets the schema and an old one is brought up to date. Developers
 add a migration with ``alembic_config(url)`` and ``alembic.command.revision``.
 """
@@ -39,3 +39,10 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as conn:
         return MigrationContext.configure(conn).get_current_revision()
+
+
+def head_revision() -> str | None:
+    """The newest migration shipped with this version."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -1,9 +1,9 @@
 """Tables of the coach: users, practice sessions, messages, scores, reviews, disputes, assignments.
 
-The role-play engine's whole state (:class:`app.domain.RoleplaySession`) is kept
-as JSON on the session row so a session resumes exactly where it stopped;
-messages and scores are also stored as rows so history, review and team
-analytics can query them without replaying sessions.
+Each fact has one home. Messages and their scores are rows (the transcript, the scorecard,
+history, review and analytics all read them); the session row keeps only the role-play engine's
+position (state, seed, motive, lines already said) as JSON, so a session resumes exactly where
+it stopped.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -52,9 +52,10 @@ class Identity(Base):
 
 
 class PracticeSession(Base):
-    """One role-play; ``state`` is the engine's RoleplaySession as JSON."""
+    """One role-play; ``state`` is the engine's position (no transcript: that is the message rows)."""
 
     __tablename__ = "sessions"
+    __table_args__ = (Index("ix_sessions_channel_conversation", "channel", "conversation"),)
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
@@ -69,6 +70,9 @@ class PracticeSession(Base):
     #: Which process is playing a reply on this session, and until when (see app/services/leases.py).
     lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    #: Where the session is played: ``web``, ``terminal``, ``slack``, ``wecom``; and in which conversation.
+    channel: Mapped[str] = mapped_column(String(32), default="web", server_default="web")
+    conversation: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
     user: Mapped[User] = relationship()
     messages: Mapped[list[Message]] = relationship(
@@ -164,3 +168,22 @@ class Assignment(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
+
+
+class TrainerScenario(Base):
+    """A trainer's scenario, kept as the YAML they wrote (the authoring and export format).
+
+    In the database rather than in files so every worker process (and every host) serves the
+    same scenarios: :class:`app.scenarios.catalog.ScenarioCatalog` notices a change from a cheap
+    fingerprint of ``version`` and ``updated_at``. ``id`` is the scenario id; ``version`` counts
+    saves. Built-in scenarios stay YAML files shipped with the product.
+    """
+
+    __tablename__ = "trainer_scenarios"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    yaml: Mapped[str] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)

@@ -7,13 +7,16 @@ A :class:`Repository` wraps one ORM session; callers decide when to commit
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.models import (
     Assignment,
+    Identity,
     Message,
     PracticeSession,
     Score,
@@ -25,6 +28,11 @@ from app.db.models import (
 from app.domain import RoleplaySession, ScoreResult
 
 LOCAL_USER = "local"
+
+
+def position(state: RoleplaySession) -> dict[str, object]:
+    """The engine state without its transcript: what the session row stores (the rows hold the rest)."""
+    return state.model_dump(mode="json", exclude={"transcript"})
 
 
 class Repository:
@@ -42,32 +50,132 @@ class Repository:
         """A user by login name."""
         return self.db.scalar(select(User).where(User.name == name))
 
+    def _insert_ignore(self, table: type[User] | type[Identity], values: Mapping[str, object]) -> None:
+        """INSERT that does nothing when a unique key already exists: race-free get-or-create.
+
+        Two workers creating the same user at once both succeed; one row results. (A
+        select-then-insert lets both see "missing" and one of them fail on the unique key.)
+        """
+        dialect = self.db.get_bind().dialect.name
+        if dialect == "postgresql":
+            self.db.execute(postgresql.insert(table).values(**values).on_conflict_do_nothing())
+        elif dialect == "sqlite":
+            self.db.execute(sqlite.insert(table).values(**values).on_conflict_do_nothing())
+        else:  # pragma: no cover - the two supported databases are above
+            raise RuntimeError(f"unsupported database dialect {dialect!r}")
+
     def get_or_create_user(self, name: str, display_name: str, role: str = "rep") -> User:
-        """The user called ``name``, created (and committed) when missing."""
+        """The user called ``name``, created (and committed) when missing; safe under concurrency."""
         user = self.user_by_name(name)
         if user is None:
-            user = User(name=name, display_name=display_name, role=role)
-            self.db.add(user)
+            self._insert_ignore(
+                User, {"name": name, "display_name": display_name, "role": role, "created_at": utcnow()}
+            )
             self.db.commit()
+            user = self.user_by_name(name)
+            assert user is not None
         return user
+
+    def user_for_identity(
+        self, channel: str, external_id: str, display_name: str, default_user: User | None = None
+    ) -> User:
+        """The user an outside identity maps to, linked on first contact (committed).
+
+        A new identity is linked to ``default_user`` when given (the terminal in local mode is
+        the local user); otherwise to a new user named ``channel:external_id``, until an admin
+        links it to an existing account. Both inserts are race-free.
+        """
+        found = self.db.scalar(
+            select(User).join(Identity, Identity.user_id == User.id).where(
+                Identity.channel == channel, Identity.external_id == external_id
+            )
+        )
+        if found is not None:
+            return found
+        user = default_user or self.get_or_create_user(
+            f"{channel}:{external_id}"[:100], display_name[:200] or external_id, "rep"
+        )
+        self._insert_ignore(
+            Identity,
+            {"channel": channel, "external_id": external_id, "user_id": user.id, "created_at": utcnow()},
+        )
+        self.db.commit()
+        linked = self.db.scalar(
+            select(User).join(Identity, Identity.user_id == User.id).where(
+                Identity.channel == channel, Identity.external_id == external_id
+            )
+        )
+        assert linked is not None
+        return linked
 
     def users(self) -> Sequence[User]:
         """Everyone, by display name."""
         return self.db.scalars(select(User).order_by(User.display_name)).all()
 
     # -- sessions ----------------------------------------------------------
-    def create_session(self, user: User, state: RoleplaySession) -> PracticeSession:
-        """A new session row holding the engine state (not committed)."""
+    def create_session(
+        self, user_id: int, state: RoleplaySession, channel: str = "web", conversation: str | None = None
+    ) -> PracticeSession:
+        """A new session row holding the engine's position (not committed; add the opening as a message)."""
+        sid = uuid.uuid4().hex
         ps = PracticeSession(
-            id=uuid.uuid4().hex,
-            user_id=user.id,
+            id=sid,
+            user_id=user_id,
             scenario_id=state.scenario_id,
             lang=state.language,
-            state=state.model_dump(mode="json"),
+            state=position(state),
             status="active",
+            channel=channel,
+            conversation=conversation if conversation is not None else sid,
         )
         self.db.add(ps)
+        self.db.flush()
         return ps
+
+    def lock_session(self, session_id: str) -> PracticeSession | None:
+        """The session row, locked until this transaction ends (``FOR UPDATE``; SQLite's write
+        transaction already holds the lock). Messages are loaded."""
+        return self.db.scalar(
+            select(PracticeSession)
+            .where(PracticeSession.id == session_id)
+            .with_for_update(of=PracticeSession)
+            .options(selectinload(PracticeSession.messages).selectinload(Message.score))
+        )
+
+    def active_session(self, channel: str, conversation: str) -> PracticeSession | None:
+        """The newest active session played in this channel's conversation."""
+        return self.db.scalar(
+            select(PracticeSession)
+            .where(
+                PracticeSession.channel == channel,
+                PracticeSession.conversation == conversation,
+                PracticeSession.status == "active",
+            )
+            .order_by(PracticeSession.created_at.desc())
+            .limit(1)
+        )
+
+    def claim(self, session_id: str, token: str, now: datetime, ttl: timedelta) -> bool:
+        """Take the session's lease when it is free or expired; one atomic UPDATE (not committed)."""
+        result = self.db.execute(
+            update(PracticeSession)
+            .where(
+                PracticeSession.id == session_id,
+                or_(PracticeSession.lease_token.is_(None), PracticeSession.lease_until < now),
+            )
+            .values(lease_token=token, lease_until=now + ttl)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0))
+
+    def release(self, session_id: str, token: str) -> None:
+        """Give the lease back, if it is still ours (not committed)."""
+        self.db.execute(
+            update(PracticeSession)
+            .where(PracticeSession.id == session_id, PracticeSession.lease_token == token)
+            .values(lease_token=None, lease_until=None)
+            .execution_options(synchronize_session=False)
+        )
 
     def session(self, session_id: str) -> PracticeSession | None:
         """A session with its messages and scores loaded."""
@@ -88,8 +196,8 @@ class Repository:
         return self.db.scalars(q.order_by(PracticeSession.created_at.desc()).limit(limit)).all()
 
     def save_state(self, ps: PracticeSession, state: RoleplaySession) -> None:
-        """Store the engine state; a finished session gets its outcome and end time."""
-        ps.state = state.model_dump(mode="json")
+        """Store the engine's position; a finished session gets its outcome and end time."""
+        ps.state = position(state)
         ps.updated_at = utcnow()
         if state.done and ps.status == "active":
             ps.status = "done"
@@ -104,8 +212,13 @@ class Repository:
             ps.updated_at = utcnow()
 
     def add_message(self, ps: PracticeSession, role: str, text: str) -> Message:
-        """Append a line to the transcript (not committed)."""
-        seq = self.db.scalar(select(func.count()).select_from(Message).where(Message.session_id == ps.id)) or 0
+        """Append a line to the transcript (not committed).
+
+        Call it with the session locked (:meth:`lock_session`, or a session created in this
+        transaction): ``seq`` is the next number after the highest one, allocated under the lock.
+        """
+        last = self.db.scalar(select(func.max(Message.seq)).where(Message.session_id == ps.id))
+        seq = 0 if last is None else int(last) + 1
         msg = Message(session_id=ps.id, seq=seq, role=role, text=text)
         self.db.add(msg)
         self.db.flush()

@@ -5,6 +5,17 @@ Chinese material arrives as UTF-8, GB18030/GBK (mainland Windows) or Big5
 never succeeds by accident.  GB18030 and Big5 overlap heavily in byte
 ranges, so both are decoded strictly and the candidate whose characters are
 *commoner* wins: a wrong decode produces rare characters and symbols.
+
+The order is fixed: BOM, then UTF-8, then the more plausible of GB18030 and
+Big5, GB18030 on a tie.  So a two-character snippet valid in both UTF-8 and
+GBK reads as UTF-8, and a Big5 pair whose GB18030 reading looks just as
+common reads as GB18030: too few bytes to tell, and mainland material is
+the commoner case.
+
+Why not ``charset-normalizer``: on snippets of Chinese text in these
+encodings it decoded 80 % correctly against 95 % for this, failing most
+GBK snippets of up to 8 characters, and it chose between GB18030 and Big5
+worse on long text too (docs/benchmarks.md, "Libraries against our own code").
 """
 
 from __future__ import annotations

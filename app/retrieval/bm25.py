@@ -1,4 +1,4 @@
-"""A small Okapi BM25 over the folded text: character bigrams (default) or jieba words.
+"""Okapi BM25 over the folded text, scored by ``bm25s``; the terms stay ours.
 
 Two analyzers, both on the folded text (Simplified, half-width, lower case):
 
@@ -8,25 +8,48 @@ Two analyzers, both on the folded text (Simplified, half-width, lower case):
   beat jieba words as the lexical side of the hybrid (see docs/retrieval.md).
 * ``jieba``: jieba tokens without function words.
 
-Scores are precomputed per (document, term) into a sparse matrix, so a query
-is a column slice and a sum: a few milliseconds at 10k chunks.  Keeping it
-in scipy (rather than a library's own file format) lets the index save it
-next to FAISS with one ``np.savez``.
+``bm25s`` only ever sees our terms, mapped to ids in first-seen order (its
+own tokenizer splits on English word boundaries and would make one "word"
+of a whole Chinese sentence).  It precomputes a score per (chunk, term) as
+a sparse matrix, so a query is a few column slices and a sum: milliseconds
+at 10k chunks.  The library replaced a hand-written scorer of the same
+formula (Lucene idf, k1 1.2, b 0.75): every figure of
+``scripts/eval_retrieval.py`` came out identical (docs/benchmarks.md), and a
+well-kept library is one less thing of ours to keep right.  (bm25s leaves
+out BM25's constant ``k1 + 1`` factor; rank fusion and min-max weighting
+do not see it.)
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import re
+import warnings
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
+import bm25s
 import numpy as np
-from scipy import sparse
 
 from app.text.fold import fold, tokenize
 
+# bm25s sets its logger to DEBUG, so its "Building index from IDs" notes would
+# reach any handler the application puts on the root logger.
+logging.getLogger("bm25s").setLevel(logging.WARNING)
+
 Analyzer = Literal["bigram", "jieba"]
+K1 = 1.2
+B = 0.75
+#: bm25s's files under our names, flat in the index directory like every other index file.
+FILES = {
+    "data_name": "bm25.data.npy",
+    "indices_name": "bm25.indices.npy",
+    "indptr_name": "bm25.indptr.npy",
+    "vocab_name": "bm25.vocab.json",
+    "params_name": "bm25.params.json",
+}
+ANALYZER_FILE = "bm25.analyzer.json"
 _SEGMENT = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]+|[a-z0-9]+")
 
 #: Function words of Chinese questions and English: they match everywhere and
@@ -60,12 +83,22 @@ def terms(text: str, analyzer: Analyzer = "bigram") -> list[str]:
 
 
 class BM25Index:
-    """Term weights for each chunk; ``scores(query)`` gives one score per chunk."""
+    """A bm25s index of chunks and the analyzer that made its terms; ``scores(query)`` gives one score per chunk."""
 
-    def __init__(self, vocab: dict[str, int], weights: sparse.csc_matrix, analyzer: Analyzer = "bigram") -> None:
-        self.vocab = vocab
-        self.weights = weights
+    def __init__(self, model: bm25s.BM25, analyzer: Analyzer = "bigram") -> None:
+        self.model = model
         self.analyzer: Analyzer = analyzer
+
+    @property
+    def vocab(self) -> dict[str, int]:
+        """Term → column of the score matrix."""
+        vocab: dict[str, int] = self.model.vocab_dict
+        return vocab
+
+    @property
+    def num_docs(self) -> int:
+        """Number of chunks indexed (checked against the other index files on load)."""
+        return int(self.model.scores["num_docs"])
 
     @classmethod
     def from_texts(cls, texts: list[str], analyzer: Analyzer = "bigram") -> BM25Index:
@@ -73,37 +106,26 @@ class BM25Index:
         return cls.build([terms(t, analyzer) for t in texts], analyzer=analyzer)
 
     @classmethod
-    def build(cls, token_lists: list[list[str]], k1: float = 1.2, b: float = 0.75,
+    def build(cls, token_lists: list[list[str]], k1: float = K1, b: float = B,
               analyzer: Analyzer = "bigram") -> BM25Index:
-        """Okapi BM25 weights with the Lucene idf (always positive)."""
+        """Okapi BM25 with the Lucene idf (always positive) over already-made terms.
+
+        Terms get ids in first-seen order here rather than letting bm25s
+        collect them in a set, whose order changes with Python's string
+        hashing: the same texts then give byte-identical index files.
+        """
         vocab: dict[str, int] = {}
-        rows: list[int] = []
-        cols: list[int] = []
-        tfs: list[float] = []
-        lengths = np.array([len(t) for t in token_lists], dtype=np.float32)
-        for doc, tokens in enumerate(token_lists):
-            counts: dict[int, int] = {}
-            for token in tokens:
-                term = vocab.setdefault(token, len(vocab))
-                counts[term] = counts.get(term, 0) + 1
-            for term, tf in counts.items():
-                rows.append(doc)
-                cols.append(term)
-                tfs.append(tf)
-        n_docs = len(token_lists)
-        shape = (n_docs, max(len(vocab), 1))
-        if not rows:
-            return cls(vocab, sparse.csc_matrix(shape, dtype=np.float32), analyzer)
-        row_arr = np.array(rows)
-        col_arr = np.array(cols)
-        tf_arr = np.array(tfs, dtype=np.float32)
-        df = np.bincount(col_arr, minlength=shape[1]).astype(np.float32)
-        idf = np.log(1.0 + (n_docs - df + 0.5) / (df + 0.5))
-        avgdl = float(lengths.mean()) or 1.0
-        norm = k1 * (1.0 - b + b * lengths[row_arr] / avgdl)
-        values = idf[col_arr] * tf_arr * (k1 + 1.0) / (tf_arr + norm)
-        matrix = sparse.csc_matrix((values.astype(np.float32), (row_arr, col_arr)), shape=shape)
-        return cls(vocab, matrix, analyzer)
+        ids = [[vocab.setdefault(token, len(vocab)) for token in tokens] for tokens in token_lists]
+        model = bm25s.BM25(k1=k1, b=b, method="lucene")
+        # Not one term anywhere (no chunks, or only punctuation): bm25s averages zero
+        # lengths and warns, though the matrix is empty and every score 0 anyway.
+        if vocab:
+            model.index((ids, vocab), create_empty_token=False, show_progress=False)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)
+                model.index((ids, vocab), create_empty_token=False, show_progress=False)
+        return cls(model, analyzer)
 
     def coverage(self, query: str) -> float:
         """Share of the query's terms that occur in the corpus at all.
@@ -114,24 +136,36 @@ class BM25Index:
         query_terms = terms(query, self.analyzer)
         if not query_terms:
             return 0.0
-        return sum(1 for t in query_terms if t in self.vocab) / len(query_terms)
+        vocab = self.vocab
+        return sum(1 for t in query_terms if t in vocab) / len(query_terms)
 
     def scores(self, query: str) -> np.ndarray:
-        """BM25 score of every chunk for the query (zeros when nothing matches)."""
-        ids = [self.vocab[t] for t in terms(query, self.analyzer) if t in self.vocab]
-        if not ids:
-            return np.zeros(self.weights.shape[0], dtype=np.float32)
-        return np.asarray(self.weights[:, ids].sum(axis=1)).ravel().astype(np.float32)
+        """BM25 score of every chunk for the query (zeros when nothing matches).
+
+        A repeated query term counts once per occurrence, as in the sum over
+        query terms of the BM25 formula.
+        """
+        ids = self.model.get_tokens_ids(terms(query, self.analyzer))
+        if not ids:  # bm25s refuses an empty id list
+            return np.zeros(self.num_docs, dtype=np.float32)
+        return np.asarray(self.model.get_scores_from_ids(ids), dtype=np.float32)
 
     def save(self, directory: Path) -> None:
-        """``bm25.npz`` and ``bm25_vocab.json``."""
-        sparse.save_npz(directory / "bm25.npz", self.weights)
-        meta = {"analyzer": self.analyzer, "vocab": self.vocab}
-        (directory / "bm25_vocab.json").write_text(json.dumps(meta, ensure_ascii=False), encoding="utf-8")
+        """bm25s's own files (score matrix, vocabulary, parameters) and the analyzer, as ``bm25.*``."""
+        self.model.save(directory, **FILES)  # no corpus given: bm25s writes only its index
+        (directory / ANALYZER_FILE).write_text(json.dumps({"analyzer": self.analyzer}), encoding="utf-8")
 
     @classmethod
     def load(cls, directory: Path) -> BM25Index:
-        """Inverse of :meth:`save`."""
-        weights = sparse.load_npz(directory / "bm25.npz").tocsc()
-        meta = json.loads((directory / "bm25_vocab.json").read_text(encoding="utf-8"))
-        return cls(meta["vocab"], weights, meta["analyzer"])
+        """Inverse of :meth:`save`; ``ValueError`` (or the loaders' own errors) on damaged files."""
+        analyzer = json.loads((directory / ANALYZER_FILE).read_text(encoding="utf-8"))["analyzer"]
+        if analyzer not in get_args(Analyzer):
+            raise ValueError(f"unknown BM25 analyzer {analyzer!r}")
+        model = bm25s.BM25.load(directory, **FILES)
+        scores = model.scores
+        columns = len(scores["indptr"]) - 1
+        if (not isinstance(scores["num_docs"], int) or columns != len(model.vocab_dict)
+                or any(not 0 <= i < columns for i in model.vocab_dict.values())
+                or (len(scores["indices"]) and int(scores["indices"].max()) >= scores["num_docs"])):
+            raise ValueError("BM25 files disagree with each other")
+        return cls(model, analyzer)

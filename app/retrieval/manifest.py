@@ -16,7 +16,8 @@ from typing import Any
 from app.retrieval.errors import IndexCorruptError, IndexMismatchError, IndexNotFoundError
 
 #: Bump when the on-disk layout or the chunking changes meaning.
-FORMAT_VERSION = 2
+#: 3: BM25 is stored by bm25s as ``bm25.*.npy/json`` (was our own ``bm25.npz``).
+FORMAT_VERSION = 3
 MANIFEST_NAME = "manifest.json"
 
 

@@ -1,4 +1,4 @@
-"""Hybrid search: FAISS dense vectors fused with BM25 over folded jieba tokens.
+"""Hybrid search: FAISS dense vectors fused with BM25 (bm25s) over folded character bigrams.
 
 Dense retrieval understands paraphrase and English questions about Chinese
 text; BM25 catches exact terms (product names, numbers) the small model

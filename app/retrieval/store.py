@@ -8,7 +8,8 @@ Layout (all in one directory, replaced as a whole on every ingest)::
     faiss.index       inner-product FAISS index over the same vectors
     windows.jsonl     short sentence windows of each chunk (in chunk order): owner chunk, cache key
     window_vectors.npy  their vectors, used to rescore candidate chunks (memory-mapped)
-    bm25.npz          BM25 weights; bm25_vocab.json its vocabulary
+    bm25.*            BM25 by bm25s: data/indices/indptr .npy (score matrix), vocab,
+                      params and analyzer .json
 """
 
 from __future__ import annotations
@@ -90,7 +91,7 @@ def read_index(directory: Path) -> IndexData:
         with (directory / WINDOWS_NAME).open(encoding="utf-8") as fh:
             windows = [json.loads(line) for line in fh if line.strip()]
         window_vectors = np.load(directory / WINDOW_VECTORS_NAME, allow_pickle=False, mmap_mode="r")
-    except Exception as exc:  # json, numpy, faiss and scipy all raise their own types
+    except Exception as exc:  # json, numpy, faiss and bm25s all raise their own types
         raise IndexCorruptError(directory, f"cannot read index files ({type(exc).__name__}: {exc}) (索引已损坏)") from exc
     n = len(chunks)
     consistent = (
@@ -98,7 +99,7 @@ def read_index(directory: Path) -> IndexData:
         and vectors.shape == (n, manifest.dimension)
         and faiss_index.ntotal == n
         and faiss_index.d == manifest.dimension
-        and bm25.weights.shape[0] == n
+        and bm25.num_docs == n
         and window_vectors.shape == (len(windows), manifest.dimension)
         and all(0 <= w.get("chunk", -1) < n for w in windows)
         and all(a["chunk"] <= b["chunk"] for a, b in zip(windows, windows[1:], strict=False))

@@ -6,13 +6,20 @@ the problem, e.g. ``my.yaml: states[2].transitions.probe: unknown state 'x'``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import yaml
 from pydantic import ValidationError
 
 from app.scenarios.schema import Scenario
+
+#: A scenario is a few pages of YAML (the built-ins are under 20 KiB); anything this big is a
+#: mistake or an attack, and parsing and validating it would hold a worker for seconds.
+MAX_YAML_BYTES = 256 * 1024
+#: The schema nests at most about six levels (states[].transitions, persona.motives[].description);
+#: PyYAML builds nested nodes recursively, so thousands of levels crash with RecursionError.
+MAX_YAML_DEPTH = 20
 
 
 class ScenarioError(ValueError):
@@ -40,10 +47,44 @@ def _loc(loc: Iterable[object]) -> str:
     return out or "(top level)"
 
 
+def _check_limits(text: str, name: str) -> None:
+    """Reject over-large or over-deep YAML before PyYAML builds (recursively) its nodes.
+
+    Depth is counted on the parser's event stream, which PyYAML produces with an explicit
+    state stack (no Python recursion), so a hostile document cannot exhaust the stack here.
+    A syntax error is left for :func:`yaml.safe_load` to report with its position.
+    """
+    size = len(text) if len(text) > MAX_YAML_BYTES else len(text.encode("utf-8"))
+    if size > MAX_YAML_BYTES:
+        kib, limit = -(-size // 1024), MAX_YAML_BYTES // 1024
+        raise ScenarioError(
+            f"{name}: YAML 太大（{kib} KiB），上限是 {limit} KiB，请删减内容"
+            f" (the YAML is too large: {kib} KiB, the limit is {limit} KiB)"
+        )
+    depth = 0
+    try:
+        for event in yaml.parse(text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > MAX_YAML_DEPTH:
+                    line = event.start_mark.line + 1 if event.start_mark is not None else 0
+                    raise ScenarioError(
+                        f"{name}: 第 {line} 行嵌套超过 {MAX_YAML_DEPTH} 层，请检查缩进和括号"
+                        f" (line {line}: nested more than {MAX_YAML_DEPTH} levels deep; check the indentation and brackets)"
+                    )
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+    except yaml.YAMLError:
+        return
+
+
 def parse_scenario(text: str, name: str = "<text>") -> Scenario:
-    """Parse and validate one scenario from YAML text."""
+    """Parse and validate one scenario from YAML text (size and nesting limited, see above)."""
+    _check_limits(text, name)
     try:
         data = yaml.safe_load(text)
+    except RecursionError as exc:  # belt and braces: _check_limits should have stopped it
+        raise ScenarioError(f"{name}: YAML 嵌套太深 (the YAML is nested too deeply)") from exc
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark is not None else ""
@@ -53,6 +94,8 @@ def parse_scenario(text: str, name: str = "<text>") -> Scenario:
         raise ScenarioError(f"{name}: (top level): expected a mapping of fields, got {type(data).__name__}")
     try:
         return Scenario.model_validate(data)
+    except RecursionError as exc:  # an alias chain can nest deeper than the text does
+        raise ScenarioError(f"{name}: YAML 嵌套太深 (the YAML is nested too deeply)") from exc
     except ValidationError as exc:
         problems = "; ".join(f"{_loc(e['loc'])}: {e['msg']}" for e in exc.errors())
         raise ScenarioError(f"{name}: {problems}") from exc
@@ -70,6 +113,27 @@ def load_scenario_file(path: Path) -> Scenario:
     return scenario
 
 
+def load_dir_files(dirs: Iterable[Path | None]) -> list[tuple[Scenario, Path]]:
+    """Every scenario in the given directories with its file; a broken file or a repeated id raises.
+
+    Missing directories (and ``None``) are skipped, and a directory named twice is read once.
+    """
+    seen: dict[str, Path] = {}
+    done: set[Path] = set()
+    out: list[tuple[Scenario, Path]] = []
+    for d in dirs:
+        if d is None or not d.is_dir() or d.resolve() in done:
+            continue
+        done.add(d.resolve())
+        for path in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]):
+            s = load_scenario_file(path)
+            if s.id in seen:
+                raise ScenarioError(f"{path}: id: '{s.id}' is already defined in {seen[s.id]}")
+            seen[s.id] = path
+            out.append((s, path))
+    return out
+
+
 class ScenarioRegistry:
     """All scenarios by id: the built-in ones plus a trainer's directory."""
 
@@ -83,23 +147,15 @@ class ScenarioRegistry:
 
     @staticmethod
     def _load_dirs(dirs: Iterable[Path | None]) -> list[Scenario]:
-        seen: dict[str, Path] = {}
-        scenarios: list[Scenario] = []
-        for d in dirs:
-            if d is None or not d.is_dir():
-                continue
-            for path in sorted([*d.glob("*.yaml"), *d.glob("*.yml")]):
-                s = load_scenario_file(path)
-                if s.id in seen:
-                    raise ScenarioError(f"{path}: id: '{s.id}' is already defined in {seen[s.id]}")
-                seen[s.id] = path
-                scenarios.append(s)
-        return scenarios
+        return [s for s, _ in load_dir_files(dirs)]
 
     @classmethod
     def from_dirs(cls, *dirs: Path | None) -> ScenarioRegistry:
-        """Load every ``*.yaml``/``*.yml`` in the given directories (missing ones are skipped)."""
-        return cls(cls._load_dirs(dirs), dirs)
+        """Load every ``*.yaml``/``*.yml`` in the given directories (missing ones are skipped).
+
+        Always a plain file registry, also when called on a subclass with another constructor.
+        """
+        return ScenarioRegistry(ScenarioRegistry._load_dirs(dirs), dirs)
 
     def reload(self) -> None:
         """Re-read the directories in place (after a trainer saved a scenario).
@@ -108,6 +164,9 @@ class ScenarioRegistry:
         """
         fresh = self._load_dirs(self._dirs)
         self._by_id = {s.id: s for s in fresh}
+
+    def refresh(self) -> None:
+        """Directory registries change only through :meth:`reload`; nothing to check per request."""
 
     def check_new(self, scenario: Scenario, *, replacing: bool = False) -> None:
         """Raise :class:`ScenarioError` if adding ``scenario`` would clash with an existing id."""
@@ -124,7 +183,7 @@ class ScenarioRegistry:
     def __contains__(self, scenario_id: object) -> bool:
         return scenario_id in self._by_id
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[Scenario]:
         return iter(self._by_id.values())
 
     def __len__(self) -> int:

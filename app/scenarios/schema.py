@@ -31,6 +31,10 @@ GUIDE_SCENARIO_IDS: tuple[str, ...] = (
     "closing",
 )
 
+#: Scenario ids: lowercase letters, digits and hyphens, at most ``SCENARIO_ID_MAX`` characters.
+SCENARIO_ID_PATTERN = r"^[a-z0-9][a-z0-9-]*$"
+SCENARIO_ID_MAX = 100
+
 Personality = Literal["actor", "results", "professor", "nice-guy"]
 DecisionStyle = Literal["leader", "influencer", "checker", "follower"]
 ValueType = Literal["intrinsic", "extrinsic", "strategic"]
@@ -131,7 +135,9 @@ class Rubric(_Strict):
 class Scenario(_Strict):
     """One role-play: persona, states, rubric and calibration exemplars."""
 
-    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    #: Stored as the primary key of ``trainer_scenarios`` (String(100)) and used in URLs, so
+    #: a longer or odd id must be a validation error rather than a database failure.
+    id: str = Field(max_length=SCENARIO_ID_MAX, pattern=SCENARIO_ID_PATTERN)
     title: Localized
     difficulty: int = Field(ge=1, le=5)
     practises: Localized = Field(description="What the rep practises, shown on the scenario card.")

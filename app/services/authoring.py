@@ -1,18 +1,23 @@
-"""Trainer scenario authoring: validate YAML, preview it, save it and reload.
+"""Trainer scenario authoring: validate YAML, preview it, save it to the database.
 
-Saved files go to ``settings.trainer_scenarios_path`` as ``<id>.yaml``; the
-registry is reloaded in place so a new scenario is playable at once. A
-save that would break loading (an id clash with a built-in scenario) is
-rolled back and reported like a validation error.
+Saved scenarios go to the ``trainer_scenarios`` table through the
+:class:`~app.scenarios.catalog.ScenarioCatalog`, which every worker refreshes, so a new
+scenario is playable at once everywhere. Ids of built-in and company-directory scenarios
+are taken: saving one is reported like a validation error. Scenarios are found by id in the
+catalog, never by a path built from a request.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from app.scenarios.catalog import ScenarioCatalog
 from app.scenarios.loader import ScenarioError, parse_scenario
 from app.scenarios.schema import Scenario
 from app.services.container import Services
+
+
+def _clean(exc: ScenarioError) -> ScenarioError:
+    # The editor has no file name: keep only "field: problem; field: problem".
+    return ScenarioError(str(exc).removeprefix("yaml: "))
 
 
 def check(text: str) -> Scenario:
@@ -20,41 +25,33 @@ def check(text: str) -> Scenario:
     try:
         return parse_scenario(text, "yaml")
     except ScenarioError as exc:
-        # The editor has no file name: keep only "field: problem; field: problem".
-        raise ScenarioError(str(exc).removeprefix("yaml: ")) from exc
+        raise _clean(exc) from exc
 
 
-def trainer_file(services: Services, scenario_id: str) -> Path:
-    """Where a trainer's scenario with this id is (or would be) saved."""
-    return services.settings.trainer_scenarios_path / f"{scenario_id}.yaml"
+def catalog(services: Services) -> ScenarioCatalog:
+    """The database-backed scenario catalog of the composition root."""
+    return services.scenarios
 
 
 def is_trainer_owned(services: Services, scenario_id: str) -> bool:
-    """True when the scenario comes from the trainer's directory (so it may be edited)."""
-    return trainer_file(services, scenario_id).is_file()
+    """True when the scenario is a trainer's (in the database), so it may be edited and deleted."""
+    return catalog(services).owned(scenario_id)
 
 
-def save(services: Services, text: str) -> Scenario:
-    """Validate, write ``<id>.yaml`` to the trainer directory and reload the registry."""
-    scenario = check(text)
-    registry = services.scenarios
-    owned = is_trainer_owned(services, scenario.id)
-    if scenario.id in registry and not owned:
-        raise ScenarioError(f"{scenario.id}: id: a built-in scenario already uses '{scenario.id}'; choose another id")
-    registry.check_new(scenario, replacing=owned)
-    path = trainer_file(services, scenario.id)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    previous = path.read_text(encoding="utf-8") if owned else None
-    tmp = path.with_suffix(".yaml.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+def source(services: Services, scenario_id: str) -> str | None:
+    """The YAML of a known scenario (for the editor and export), None for an unknown id."""
+    return catalog(services).source(scenario_id)
+
+
+def save(services: Services, text: str, user_id: int | None = None) -> Scenario:
+    """Validate and save a trainer's scenario; playable at once. Errors read like :func:`check`'s."""
+    check(text)
     try:
-        registry.reload()
-    except ScenarioError:
-        if previous is None:
-            path.unlink(missing_ok=True)
-        else:
-            path.write_text(previous, encoding="utf-8")
-        registry.reload()
-        raise
-    return scenario
+        return catalog(services).save(text, user_id)
+    except ScenarioError as exc:
+        raise _clean(exc) from exc
+
+
+def delete(services: Services, scenario_id: str) -> bool:
+    """Delete a trainer's scenario; False when no trainer scenario has this id."""
+    return catalog(services).delete(scenario_id)

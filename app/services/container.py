@@ -1,8 +1,8 @@
-"""Wiring: builds each component once, lazily, from the settings.
+"""The composition root: builds each component once, lazily, from the settings.
 
-Every client (CLI, web app, bots) asks a :class:`Services` for what it
-needs; tests pass their own components (fake embeddings, a prepared
-registry) to the constructor instead of patching modules.
+Every client (CLI, web app, channels) asks a :class:`Services` for what it needs; tests pass
+their own components (fake embeddings, a prepared registry) to the constructor instead of
+patching modules. Nothing is built at import or construction time.
 """
 
 from __future__ import annotations
@@ -10,14 +10,18 @@ from __future__ import annotations
 import logging
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from app.config import Settings
-from app.scenarios.loader import ScenarioRegistry
+from app.ports import Retriever, RoleplayEngine, Scorer
 
 if TYPE_CHECKING:
     from app.coach.grading import GradeModel
+    from app.db.engine import Database
     from app.retrieval.embeddings import CoachEmbeddings
+    from app.scenarios.catalog import ScenarioCatalog
+    from app.services.engines import Engine
+    from app.services.sessions import PracticeService
 
 log = logging.getLogger(__name__)
 
@@ -52,29 +56,68 @@ def load_calibration(settings: Settings) -> GradeModel | None:
 
 
 class Services:
-    """Lazily-built components for one configuration."""
+    """Lazily-built components for one configuration: the one composition root.
+
+    Everything a client needs is built here, once, from ``settings``: the database, the
+    scenarios, the embeddings and retriever, the engine (scorer + customer voice, chosen by
+    ``settings.engine``), the role-play engine, the practice service. The web app, the CLI and the
+    channels ask for components; none constructs its own. Tests pass prepared components (fake
+    embeddings, a prepared registry) to the constructor, or :meth:`derive` a container for new
+    settings that shares the expensive, settings-independent parts.
+    """
 
     def __init__(
         self,
         settings: Settings,
         *,
-        scenarios: ScenarioRegistry | None = None,
+        scenarios: ScenarioCatalog | None = None,
         embeddings: CoachEmbeddings | None = None,
-        retriever: Any | None = None,
+        retriever: Retriever | None = None,
+        database: Database | None = None,
     ) -> None:
         self.settings = settings
-        if scenarios is not None:
-            self.__dict__["scenarios"] = scenarios
-        if embeddings is not None:
-            self.__dict__["embeddings"] = embeddings
-        if retriever is not None:
-            self.__dict__["retriever"] = retriever
+        for name, value in (
+            ("scenarios", scenarios),
+            ("embeddings", embeddings),
+            ("retriever", retriever),
+            ("database", database),
+        ):
+            if value is not None:
+                self.__dict__[name] = value
+
+    def is_built(self, name: str) -> bool:
+        """True when the component ``name`` was already built (so a probe need not build it)."""
+        return name in self.__dict__
+
+    def derive(self, settings: Settings) -> Services:
+        """A container for ``settings`` (its own database and scenarios) sharing this one's
+        embeddings and retriever, when the knowledge and the embedding model are the same."""
+        same_model = (settings.embedding_backend, settings.embedding_model, settings.knowledge_dir) == (
+            self.settings.embedding_backend,
+            self.settings.embedding_model,
+            self.settings.knowledge_dir,
+        )
+        if not same_model:
+            return Services(settings)
+        return Services(settings, embeddings=self.embeddings, retriever=self.retriever)
 
     @cached_property
-    def scenarios(self) -> ScenarioRegistry:
-        """Built-in scenarios plus the trainer's directory."""
-        return ScenarioRegistry.from_dirs(
-            self.settings.builtin_scenarios_dir, self.settings.trainer_scenarios_path
+    def database(self) -> Database:
+        """The configured database (SQLite under DATA_DIR unless COACH_DATABASE_URL is set)."""
+        from app.db.engine import Database
+
+        return Database.from_settings(self.settings)
+
+    @cached_property
+    def scenarios(self) -> ScenarioCatalog:
+        """Built-in scenarios, a company's read-only directory, and the trainers' own in the database."""
+        from app.scenarios.catalog import ScenarioCatalog
+
+        return ScenarioCatalog(
+            self.settings.builtin_scenarios_dir,
+            self.settings.scenarios_dir,
+            self.database,
+            legacy_dir=self.settings.data_dir / "scenarios",
         )
 
     @cached_property
@@ -85,7 +128,7 @@ class Services:
         return make_embeddings(self.settings, threads=self.settings.encoder_threads)
 
     @cached_property
-    def retriever(self) -> Any:
+    def retriever(self) -> Retriever:
         """Search over the knowledge base index, built on first use when missing."""
         from app.retrieval.knowledge_index import ensure_knowledge_index
 
@@ -97,21 +140,40 @@ class Services:
         return load_calibration(self.settings)
 
     @cached_property
-    def scorer(self) -> Any:
-        """The embedded reply scorer, on the calibrated grade model when one was adopted."""
-        from app.coach.scorer import ReplyScorer
+    def engine(self) -> Engine:
+        """The scorer and customer voice that ``settings.engine`` names."""
+        from app.services.engines import build_engine
 
-        return ReplyScorer(
-            self.scenarios,
-            self.embeddings,
-            self.retriever,
-            max_chars=self.settings.max_message_chars,
-            grade_model=self.grade_model,
-        )
+        return build_engine(self)
+
+    @property
+    def scorer(self) -> Scorer:
+        """The engine's reply scorer."""
+        return self.engine.scorer
 
     @cached_property
-    def roleplay(self) -> Any:
-        """The role-play engine."""
+    def roleplay(self) -> RoleplayEngine:
+        """The role-play engine: the scenario's state machine over the engine's scorer and voice."""
         from app.coach.roleplay import RoleplayService
 
-        return RoleplayService(self.scenarios, self.scorer)
+        return RoleplayService(self.scenarios, self.engine.scorer, self.engine.voice)
+
+    @cached_property
+    def practice(self) -> PracticeService:
+        """Practice sessions stored in the database: what every channel plays through."""
+        from app.services.leases import Leases
+        from app.services.sessions import PracticeService
+
+        leases = Leases(self.database, ttl_s=self.settings.reply_lease_s, wait_s=self.settings.reply_wait_s)
+        return PracticeService(self.database, self.roleplay, max_chars=self.settings.max_message_chars, leases=leases)
+
+    def warm(self) -> None:
+        """Build the expensive parts now (index, models), so the first rep never waits for them."""
+        _ = self.retriever
+        _ = self.roleplay
+        _ = self.practice
+
+    def close(self) -> None:
+        """Release what the container holds open (database connections)."""
+        if self.is_built("database"):
+            self.database.dispose()

@@ -1,52 +1,55 @@
 """Practice sessions with persistence: the role-play engine plus the database.
 
-The web pages, the JSON API and the chat bots all go through this service,
-so every client gets the same durability rule:
+The web pages, the JSON API, the terminal and the chat bots all go through this service (the
+channels in :mod:`app.channels` are adapters over it), so every client gets the same rules:
 
-* the rep's message is **committed before scoring** starts, so a scoring
-  failure never loses what the rep typed (the message stays in the
-  transcript, marked unscored, and the engine state is unchanged so the rep
-  can simply send again);
-* the coach's score, the customer's next line and the new engine state are
-  committed together in a second transaction before anything is returned.
+* input is validated once, before anything is stored (empty or too long never reaches a row);
+* one reply at a time per session, across workers (:mod:`app.services.leases`), with ``seq``
+  allocated under the session's row lock;
+* the rep's message is **committed before scoring** starts, and a scoring failure never deletes
+  it: it stays in the transcript, unscored, the engine's position is unchanged, and the failure
+  is logged with its traceback, so the rep can simply send again;
+* the coach's score, the customer's next line and the new position are committed together in a
+  second short transaction before anything is returned. Scoring runs outside any transaction.
 
-Input the engine rejects as invalid (empty, too long) is checked first and
-never stored.
+The transcript has one home, the message rows: :func:`engine_state` rebuilds the engine's view
+of a session from its position (on the session row) and its rows.
 """
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict
+import logging
 from dataclasses import dataclass
 
+from starlette.concurrency import run_in_threadpool
+
+from app.db.engine import Database
 from app.db.models import Message, PracticeSession, User
 from app.db.repository import Repository
-from app.domain import RoleplaySession, Scorecard, ScoreResult
-from app.services.container import Services
+from app.domain import RoleplaySession, Scorecard, ScoreResult, Turn
+from app.ports import RoleplayEngine
+from app.services.errors import (
+    NothingToScoreError,
+    ScoringFailedError,
+    SessionBusyError,
+    SessionClosedError,
+    SessionNotFoundError,
+)
+from app.services.leases import Leases
 
+__all__ = [
+    "NothingToScoreError",
+    "PracticeService",
+    "ReplyOutcome",
+    "ScoringFailedError",
+    "SessionBusyError",
+    "SessionClosedError",
+    "SessionNotFoundError",
+    "engine_state",
+    "validate_text",
+]
 
-class SessionNotFoundError(LookupError):
-    """No session with this id is visible to the user."""
-
-    def __init__(self, session_id: str) -> None:
-        super().__init__(session_id)
-        self.session_id = session_id
-
-    def __str__(self) -> str:
-        return f"unknown session '{self.session_id}'"
-
-
-class SessionClosedError(RuntimeError):
-    """The session has ended; it takes no more replies."""
-
-
-class NothingToScoreError(RuntimeError):
-    """A scorecard was asked for before the rep replied at all."""
-
-
-class ScoringFailedError(RuntimeError):
-    """The engine failed after the rep's message was saved."""
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -73,33 +76,57 @@ def validate_text(text: str, max_chars: int) -> str:
 
 
 def engine_state(ps: PracticeSession) -> RoleplaySession:
-    """The engine's state stored on a session row."""
-    return RoleplaySession.model_validate(ps.state)
+    """The engine's view of a session: its stored position plus the transcript from the rows.
+
+    A rep message whose scoring failed is not part of the conversation the engine played (the
+    customer never answered it), so it is left out here; it stays in the stored transcript.
+    """
+    turns = [
+        Turn(role="rep", text=m.text, score=ScoreResult.model_validate(m.score.result))
+        if m.role == "rep" and m.score is not None
+        else Turn(role="customer", text=m.text)
+        for m in sorted(ps.messages, key=lambda m: m.seq)
+        if m.role == "customer" or m.score is not None
+    ]
+    return RoleplaySession.model_validate({**ps.state, "transcript": turns})
 
 
 class PracticeService:
-    """Start, continue, finish and read practice sessions for a user."""
+    """Start, continue, finish and read practice sessions."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
-        self._locks: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-        self._locks_guard = threading.Lock()
-
-    def _lock(self, session_id: str) -> threading.Lock:
-        with self._locks_guard:
-            return self._locks[session_id]
+    def __init__(self, database: Database, engine: RoleplayEngine, *, max_chars: int, leases: Leases) -> None:
+        self.database = database
+        self.engine = engine
+        self.max_chars = max_chars
+        self.leases = leases
 
     def start(
-        self, repo: Repository, user: User, scenario_id: str, lang: str = "zh", seed: int | None = None
+        self,
+        user: User,
+        scenario_id: str,
+        lang: str = "zh",
+        seed: int | None = None,
+        *,
+        channel: str = "web",
+        conversation: str | None = None,
     ) -> PracticeSession:
         """A new session whose first message is the customer's opening (committed)."""
-        state: RoleplaySession = self.services.roleplay.start(scenario_id, seed=seed, lang=lang)
-        ps = repo.create_session(user, state)
-        repo.db.flush()
-        for turn in state.transcript:
-            repo.add_message(ps, turn.role, turn.text)
-        repo.db.commit()
-        return self.get(repo, user, ps.id)
+        state = self.engine.start(scenario_id, seed=seed, lang=lang)
+        with self.database.write() as db:
+            repo = Repository(db)
+            ps = repo.create_session(user.id, state, channel, conversation)
+            for turn in state.transcript:
+                repo.add_message(ps, turn.role, turn.text)
+            session_id = ps.id
+        return self.load(session_id)
+
+    def load(self, session_id: str) -> PracticeSession:
+        """A session with its messages and scores, read in a session of its own."""
+        with self.database.session() as db:
+            ps = Repository(db).session(session_id)
+        if ps is None:
+            raise SessionNotFoundError(session_id)
+        return ps
 
     def get(self, repo: Repository, user: User, session_id: str) -> PracticeSession:
         """A session the user may see: their own, or anyone's for a trainer."""
@@ -108,46 +135,66 @@ class PracticeService:
             raise SessionNotFoundError(session_id)
         return ps
 
-    def reply(self, repo: Repository, user: User, session_id: str, text: str) -> ReplyOutcome:
-        """Score a rep reply and get the customer's next line, durably."""
-        with self._lock(session_id):
-            ps = repo.session(session_id)
+    def reply(self, user: User, session_id: str, text: str) -> ReplyOutcome:
+        """Score a rep reply and get the customer's next line, durably (blocking; CLI and bots)."""
+        validate_text(text, self.max_chars)
+        token = self.leases.claim(session_id)
+        try:
+            return self._play(user, session_id, text)
+        finally:
+            self.leases.release(session_id, token)
+
+    async def reply_async(self, user: User, session_id: str, text: str) -> ReplyOutcome:
+        """Like :meth:`reply`; waits for the session's turn in the event loop, not in a thread."""
+        validate_text(text, self.max_chars)
+        token = await self.leases.claim_async(session_id)
+        try:
+            return await run_in_threadpool(self._play, user, session_id, text)
+        finally:
+            await run_in_threadpool(self.leases.release, session_id, token)
+
+    def _play(self, user: User, session_id: str, text: str) -> ReplyOutcome:
+        """Store the reply, score it outside any transaction, store the outcome (lease held)."""
+        with self.database.write() as db:
+            repo = Repository(db)
+            ps = repo.lock_session(session_id)
             if ps is None or ps.user_id != user.id:
                 raise SessionNotFoundError(session_id)
             if ps.status != "active":
                 raise SessionClosedError("this session has ended")
-            validate_text(text, self.services.settings.max_message_chars)
-            rep_msg = repo.add_message(ps, "rep", text)
-            repo.db.commit()
-            try:
-                result = self.services.roleplay.reply(engine_state(ps), text)
-            except ValueError:
-                # The engine judged the input invalid: it is not a reply, so drop it.
-                repo.db.delete(rep_msg)
-                repo.db.commit()
-                raise
-            except Exception as exc:
-                repo.db.rollback()
-                raise ScoringFailedError("scoring failed; your reply was saved, please send it again") from exc
+            state = engine_state(ps)
+            rep_id = repo.add_message(ps, "rep", text).id
+        try:
+            result = self.engine.reply(state, text)
+        except Exception as exc:
+            log.exception("scoring failed on session %s; the rep's message %s is kept", session_id, rep_id)
+            raise ScoringFailedError("scoring failed; your reply was saved, please send it again") from exc
+        with self.database.write() as db:
+            repo = Repository(db)
+            ps = repo.lock_session(session_id)
+            rep_msg = db.get(Message, rep_id)
+            if ps is None or rep_msg is None:  # deleted while scoring (a trainer removed it)
+                raise SessionNotFoundError(session_id)
             repo.add_score(rep_msg, result.score)
-            customer_msg = repo.add_message(ps, "customer", result.customer)
+            customer_id = repo.add_message(ps, "customer", result.customer).id
             repo.save_state(ps, result.session)
-            repo.db.commit()
-            return ReplyOutcome(ps, rep_msg, customer_msg, result.score, result.done, result.outcome)
+        ps = self.load(session_id)
+        by_id = {m.id: m for m in ps.messages}
+        return ReplyOutcome(ps, by_id[rep_id], by_id[customer_id], result.score, result.done, result.outcome)
 
-    def finish(self, repo: Repository, user: User, session_id: str) -> PracticeSession:
+    def finish(self, user: User, session_id: str) -> PracticeSession:
         """Close a session early (the rep pressed "finish"); idempotent."""
-        ps = self.get(repo, user, session_id)
-        if ps.user_id != user.id:
-            raise SessionNotFoundError(session_id)
-        repo.end_session(ps)
-        repo.db.commit()
-        return ps
+        with self.database.write() as db:
+            repo = Repository(db)
+            ps = repo.lock_session(session_id)
+            if ps is None or ps.user_id != user.id:
+                raise SessionNotFoundError(session_id)
+            repo.end_session(ps)
+        return self.load(session_id)
 
     def scorecard(self, ps: PracticeSession) -> Scorecard:
-        """The engine's end-of-session summary for whatever has been played."""
+        """The end-of-session summary, from the same rows the transcript and analytics read."""
         state = engine_state(ps)
-        if state.turn == 0:
+        if state.turn == 0 or not any(t.role == "rep" for t in state.transcript):
             raise NothingToScoreError("no replies to score yet")
-        card: Scorecard = self.services.roleplay.scorecard(state)
-        return card
+        return self.engine.scorecard(state)

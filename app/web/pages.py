@@ -40,7 +40,7 @@ def start(
     scenario: Annotated[str, Form()], repo: RepoDep, user: CurrentUser, practice: PracticeDep, lang: LangDep
 ) -> RedirectResponse:
     """Start a session from a card and open the chat."""
-    ps = practice.start(repo, user, scenario, lang=lang)
+    ps = practice.start(user, scenario, lang=lang)
     return RedirectResponse(f"/sessions/{ps.id}/chat", status_code=303)
 
 

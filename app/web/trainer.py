@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from app.db.repository import Repository
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
@@ -185,26 +185,67 @@ def remove_assignment(assignment_id: int, repo: RepoDep, trainer: TrainerUser) -
     return RedirectResponse("/trainer/assignments", status_code=303)
 
 
+#: Strings of the scenario pages not (yet) in app/web/i18n.py, in its (zh, en) pattern.
+_TEXT: dict[str, tuple[str, str]] = {
+    "company": ("公司场景库（只读）", "Company library (read-only)"),
+    "broken": ("有错误，暂不可练", "Has errors, not playable"),
+    "delete": ("删除", "Delete"),
+    "export": ("导出 YAML", "Export YAML"),
+    "confirm_delete": ("确定删除这个场景？", "Delete this scenario?"),
+    "no_such_scenario": ("没有这个场景。", "There is no such scenario."),
+    "not_editable": (
+        "只有培训师自建的场景可以编辑；内置和公司场景库的场景请“以此为模板”。",
+        "Only trainers' own scenarios can be edited; use a built-in or company scenario as a template instead.",
+    ),
+}
+
+
+def _text(key: str, lang: str) -> str:
+    zh, en = _TEXT[key]
+    return en if lang == "en" else zh
+
+
+def _not_found(key: str, lang: str) -> HTTPException:
+    return HTTPException(status_code=404, detail=_text(key, lang))
+
+
 @router.get("/scenarios", response_class=HTMLResponse)
 def scenarios(request: Request, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
-    """Built-in and trainer-made scenarios."""
-    rows = [{**s.summary(lang), "owned": authoring.is_trainer_owned(services, s.id)} for s in services.scenarios]
-    return render(request, "trainer/scenarios.html", {"rows": rows, "section": "scenarios"})
-
-
-def _source_text(services: ServicesDep, scenario_id: str) -> str:
-    for path in (authoring.trainer_file(services, scenario_id), services.settings.builtin_scenarios_dir / f"{scenario_id}.yaml"):
-        if path.is_file():
-            return path.read_text(encoding="utf-8")
-    return ""
+    """Built-in, company and trainer-made scenarios; trainers' broken ones listed with their error."""
+    cat = authoring.catalog(services)
+    cat.refresh()
+    rows = [{**s.summary(lang), "origin": cat.origin(s.id), "owned": cat.owned(s.id)} for s in cat]
+    broken = [{"id": sid, "error": err, "editable": cat.owned(sid)} for sid, err in sorted(cat.broken().items())]
+    labels = {k: _text(k, lang) for k in _TEXT}
+    return render(request, "trainer/scenarios.html", {"rows": rows, "broken": broken, "labels": labels, "section": "scenarios"})
 
 
 @router.get("/scenarios/editor", response_class=HTMLResponse)
-def editor(request: Request, services: ServicesDep, trainer: TrainerUser) -> HTMLResponse:
-    """The YAML editor, empty, from a template (``?from=ID``) or editing a trainer's own (``?edit=ID``)."""
-    source = request.query_params.get("edit") or request.query_params.get("from") or ""
-    text = _source_text(services, source) if source else ""
-    ctx = {"yaml": text, "error": None, "preview": None, "saved": None, "section": "scenarios"}
+def editor(request: Request, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
+    """The YAML editor, empty, from a template (``?from=ID``) or editing a trainer's own (``?edit=ID``).
+
+    Ids are looked up in the catalog (an unknown one is a 404), never joined onto a path. A
+    scenario that no longer loads opens with its error shown, so the trainer can fix it.
+    """
+    cat = authoring.catalog(services)
+    cat.refresh()
+    edit, template = request.query_params.get("edit"), request.query_params.get("from")
+    text, error = "", None
+    if edit is not None:
+        if not cat.owned(edit):
+            raise _not_found("not_editable" if edit in cat else "no_such_scenario", lang)
+        text = cat.source(edit) or ""
+    elif template is not None:
+        found = cat.source(template)
+        if found is None:
+            raise _not_found("no_such_scenario", lang)
+        text = found
+    if text:
+        try:
+            authoring.check(text)
+        except ScenarioError as exc:
+            error = str(exc)
+    ctx = {"yaml": text, "error": error, "preview": None, "saved": None, "section": "scenarios"}
     return render(request, "trainer/editor.html", ctx)
 
 
@@ -220,11 +261,32 @@ def editor_submit(
     """Validate (and preview) or save; errors are shown next to the editor."""
     ctx: dict[str, object] = {"yaml": yaml, "error": None, "preview": None, "saved": None, "section": "scenarios"}
     try:
-        s = authoring.save(services, yaml) if action == "save" else authoring.check(yaml)
+        s = authoring.save(services, yaml, trainer.id) if action == "save" else authoring.check(yaml)
     except ScenarioError as exc:
         ctx["error"] = str(exc)
         return render(request, "trainer/editor.html", ctx, status=422)
     ctx["preview"] = s.summary(lang)
     if action == "save":
-        ctx["saved"] = str(authoring.trainer_file(services, s.id))
+        ctx["saved"] = s.id
     return render(request, "trainer/editor.html", ctx)
+
+
+@router.get("/scenarios/{scenario_id}/yaml")
+def export_yaml(scenario_id: str, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> Response:
+    """A scenario's YAML as a download (the export format, also of a trainer's broken one)."""
+    text = authoring.source(services, scenario_id)
+    if text is None:
+        raise _not_found("no_such_scenario", lang)
+    return Response(
+        text,
+        media_type="application/yaml; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{scenario_id}.yaml"'},
+    )
+
+
+@router.post("/scenarios/{scenario_id}/delete")
+def delete_scenario(scenario_id: str, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> RedirectResponse:
+    """Delete a trainer's own scenario (built-in and company ones cannot be deleted)."""
+    if not authoring.delete(services, scenario_id):
+        raise _not_found("no_such_scenario", lang)
+    return RedirectResponse("/trainer/scenarios", status_code=303)

@@ -22,5 +22,5 @@ def app_settings(tmp_path: Path) -> Settings:
 @pytest.fixture
 def client(app_settings: Settings, coach_services: Services) -> Iterator[TestClient]:
     """A client of the real app (lifespan run, so migrations applied)."""
-    with TestClient(create_app(app_settings, coach_services)) as c:
+    with TestClient(create_app(coach_services.derive(app_settings))) as c:
         yield c

@@ -41,7 +41,7 @@ def test_score_errors(client: TestClient) -> None:
 
 def test_health_and_readiness(app_settings: Settings) -> None:
     fresh = Services(app_settings)
-    with TestClient(create_app(app_settings, fresh)) as client:
+    with TestClient(create_app(fresh)) as client:
         assert client.get("/healthz").json()["status"] == "ok"
         r = client.get("/readyz")
         assert r.status_code == 503 and r.json()["checks"]["index"] is False

@@ -162,7 +162,7 @@ def test_scoring_failure_keeps_what_the_rep_typed(
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("scorer crashed")
 
-    monkeypatch.setattr(coach_services.roleplay, "reply", boom)
+    monkeypatch.setattr(client.app.state.services.roleplay, "reply", boom)
     r = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": GOOD})
     assert r.status_code == 500 and "saved" in r.json()["detail"]
     monkeypatch.undo()
@@ -173,12 +173,12 @@ def test_scoring_failure_keeps_what_the_rep_typed(
 
 
 def test_restart_on_the_same_data_dir_keeps_the_session(app_settings: Settings, coach_services: Services) -> None:
-    with TestClient(create_app(app_settings, coach_services)) as first:
+    with TestClient(create_app(coach_services.derive(app_settings))) as first:
         sid = start(first)["id"]
         reply = first.post(f"/api/v1/sessions/{sid}/messages", json={"text": GOOD}).json()
         before = first.get(f"/api/v1/sessions/{sid}").json()
     fresh = Services(app_settings)
-    with TestClient(create_app(app_settings, fresh)) as second:
+    with TestClient(create_app(fresh)) as second:
         after = second.get(f"/api/v1/sessions/{sid}").json()
         assert after == before and after["messages"][2]["text"] == reply["reply"]["text"]
         cont = second.post(f"/api/v1/sessions/{sid}/messages", json={"text": SECOND})

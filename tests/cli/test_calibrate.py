@@ -21,7 +21,7 @@ from app.config import Settings, load_settings
 from app.db.engine import Database
 from app.db.repository import Repository
 from app.services.container import Services, calibration_file
-from app.services.sessions import PracticeService, SessionClosedError
+from app.services.sessions import SessionClosedError
 
 REPLIES = [
     "理解您的顾虑。方便说说您主要是拿哪几项在和别家比较吗？",
@@ -38,9 +38,9 @@ TARGET = 36
 
 def seed_reviews(settings: Settings, services: Services) -> list[tuple[int, int]]:
     """Play sessions until TARGET replies are scored; review each as 100 minus the coach's score."""
-    database = Database.from_settings(settings)
+    database = services.database
     database.migrate()
-    practice = PracticeService(services)
+    practice = services.practice
     pairs: list[tuple[int, int]] = []
     with database.session() as db:
         repo = Repository(db)
@@ -49,11 +49,11 @@ def seed_reviews(settings: Settings, services: Services) -> list[tuple[int, int]
         seed = 0
         while len(pairs) < TARGET:
             seed += 1
-            ps = practice.start(repo, rep, "price-objection", seed=seed)
+            ps = practice.start(rep, "price-objection", seed=seed)
             for i in range(3):
                 text = REPLIES[(seed * 3 + i) % len(REPLIES)]
                 try:
-                    out = practice.reply(repo, rep, ps.id, text)
+                    out = practice.reply(rep, ps.id, text)
                 except SessionClosedError:
                     break
                 grade = 100 - out.score.score

@@ -20,7 +20,7 @@ OPENING_REPLY = "理解您的顾虑，我们先把要比较的几项列出来好
 
 def test_session_survives_an_app_rebuild(db_url: str, tmp_path: Path, coach_services: Services) -> None:
     settings = load_settings(data_dir=tmp_path / "data", embedding_backend="fake", database_url=db_url)
-    with TestClient(create_app(settings, coach_services)) as first:
+    with TestClient(create_app(coach_services.derive(settings))) as first:
         created = first.post("/api/v1/sessions", json={"scenario": "price-objection"})
         assert created.status_code == 201, created.text
         sid = created.json()["id"]
@@ -28,7 +28,7 @@ def test_session_survives_an_app_rebuild(db_url: str, tmp_path: Path, coach_serv
         assert posted.status_code == 200, posted.text
         before = first.get(f"/api/v1/sessions/{sid}").json()
     assert [m["role"] for m in before["messages"]][:2] == ["customer", "rep"]
-    with TestClient(create_app(settings, Services(settings))) as second:
+    with TestClient(create_app(Services(settings))) as second:
         after = second.get(f"/api/v1/sessions/{sid}").json()
     assert after == before
     # The app used db_url, not the default SQLite file under the data dir.

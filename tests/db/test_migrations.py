@@ -12,7 +12,7 @@ from sqlalchemy import inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from app.db.engine import Database
-from app.db.migrate import current_revision, upgrade
+from app.db.migrate import current_revision, head_revision, upgrade
 from app.db.models import Base, Message
 
 
@@ -27,14 +27,14 @@ def db(db_url: str) -> Iterator[Database]:
 def test_upgrade_creates_every_table_and_matches_models(db: Database) -> None:
     tables = set(inspect(db.engine).get_table_names())
     assert {"users", "sessions", "messages", "scores", "trainer_reviews", "assignments", "score_disputes"} <= tables
-    assert current_revision(db.engine) == "0002"
+    assert current_revision(db.engine) == head_revision()
     with db.engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), Base.metadata) == []
 
 
 def test_upgrade_is_idempotent(db: Database) -> None:
     upgrade(db.engine)
-    assert current_revision(db.engine) == "0002"
+    assert current_revision(db.engine) == head_revision()
 
 
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(tmp_path: Path) -> None:
@@ -90,7 +90,7 @@ def test_0002_upgrades_a_0001_database_keeping_its_reviews(db_url: str) -> None:
             "VALUES ('s1', 1, 70, 'ok', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
         ))
     database.migrate()
-    assert current_revision(database.engine) == "0002"
+    assert current_revision(database.engine) == head_revision()
     with database.engine.connect() as conn:
         assert conn.execute(text("SELECT score, criteria FROM trainer_reviews")).one() == (70, None)
         assert conn.execute(text("SELECT count(*) FROM score_disputes")).scalar() == 0
@@ -111,4 +111,4 @@ def test_downgrade_to_0001_drops_what_0002_added(db: Database) -> None:
     assert "criteria" not in {c["name"] for c in insp.get_columns("trainer_reviews")}
     assert {u["column_names"][0] for u in insp.get_unique_constraints("trainer_reviews")} == {"session_id"}
     upgrade(db.engine)
-    assert current_revision(db.engine) == "0002"
+    assert current_revision(db.engine) == head_revision()

@@ -53,7 +53,7 @@ def test_get_or_create_user_is_idempotent(repo: Repository) -> None:
 
 def test_session_keeps_engine_state_messages_and_scores(repo: Repository) -> None:
     user = repo.get_or_create_user("rep1", "小王")
-    ps = repo.create_session(user, _state())
+    ps = repo.create_session(user.id, _state())
     repo.add_message(ps, "customer", "太贵了")
     rep = repo.add_message(ps, "rep", "您主要和哪家比较？")
     repo.add_score(rep, _score(72))
@@ -69,7 +69,7 @@ def test_session_keeps_engine_state_messages_and_scores(repo: Repository) -> Non
 
 
 def test_finished_state_sets_status_and_outcome(repo: Repository) -> None:
-    ps = repo.create_session(repo.get_or_create_user("rep1", "小王"), _state())
+    ps = repo.create_session(repo.get_or_create_user("rep1", "小王").id, _state())
     repo.save_state(ps, _state(done=True))
     repo.db.commit()
     assert (ps.status, ps.outcome) == ("done", "deal") and ps.ended_at is not None
@@ -77,10 +77,10 @@ def test_finished_state_sets_status_and_outcome(repo: Repository) -> None:
 
 def test_sessions_list_is_per_user_newest_first(repo: Repository) -> None:
     a, b = repo.get_or_create_user("a", "A"), repo.get_or_create_user("b", "B")
-    first = repo.create_session(a, _state())
+    first = repo.create_session(a.id, _state())
     repo.db.commit()
-    second = repo.create_session(a, _state())
-    repo.create_session(b, _state())
+    second = repo.create_session(a.id, _state())
+    repo.create_session(b.id, _state())
     repo.db.commit()
     assert [s.id for s in repo.sessions(user_id=a.id)] == [second.id, first.id]
     assert len(repo.sessions()) == 3
@@ -88,7 +88,7 @@ def test_sessions_list_is_per_user_newest_first(repo: Repository) -> None:
 
 def test_review_upsert_replaces_the_same_reviewers_review(repo: Repository) -> None:
     trainer = repo.get_or_create_user("t", "培训师", role="trainer")
-    ps = repo.create_session(repo.get_or_create_user("rep1", "小王"), _state())
+    ps = repo.create_session(repo.get_or_create_user("rep1", "小王").id, _state())
     msg = repo.add_message(ps, "rep", "hi")
     repo.upsert_review(ps.id, trainer.id, None, 60, "整体还行")
     repo.upsert_review(ps.id, trainer.id, msg.id, 40, "这句太急")
@@ -113,7 +113,7 @@ def test_assignments_upsert_and_remove(repo: Repository) -> None:
 
 
 def test_deleting_a_session_cascades_to_messages_and_scores(repo: Repository) -> None:
-    ps = repo.create_session(repo.get_or_create_user("rep1", "小王"), _state())
+    ps = repo.create_session(repo.get_or_create_user("rep1", "小王").id, _state())
     repo.add_score(repo.add_message(ps, "rep", "hi"), _score(50))
     repo.db.commit()
     repo.db.delete(ps)
@@ -124,7 +124,7 @@ def test_deleting_a_session_cascades_to_messages_and_scores(repo: Repository) ->
 
 def test_review_keeps_per_criterion_grades_and_replaces_them(repo: Repository) -> None:
     trainer = repo.get_or_create_user("t", "培训师", role="trainer")
-    ps = repo.create_session(repo.get_or_create_user("rep1", "小王"), _state())
+    ps = repo.create_session(repo.get_or_create_user("rep1", "小王").id, _state())
     msg = repo.add_message(ps, "rep", "hi")
     repo.upsert_review(ps.id, trainer.id, msg.id, 40, "", {"probe": 80, "next-step": 20})
     repo.db.commit()
@@ -139,7 +139,7 @@ def test_review_keeps_per_criterion_grades_and_replaces_them(repo: Repository) -
 def test_dispute_opens_once_and_a_review_resolves_it(repo: Repository) -> None:
     rep = repo.get_or_create_user("rep1", "小王")
     trainer = repo.get_or_create_user("t", "培训师", role="trainer")
-    ps = repo.create_session(rep, _state())
+    ps = repo.create_session(rep.id, _state())
     repo.add_message(ps, "customer", "太贵了")
     msg = repo.add_message(ps, "rep", "您和哪家比？")
     repo.add_score(msg, _score(30))
@@ -165,7 +165,7 @@ def test_dispute_opens_once_and_a_review_resolves_it(repo: Repository) -> None:
 
 def test_reviewed_replies_are_scored_reviews_of_one_reply(repo: Repository) -> None:
     trainer = repo.get_or_create_user("t", "培训师", role="trainer")
-    ps = repo.create_session(repo.get_or_create_user("rep1", "小王"), _state())
+    ps = repo.create_session(repo.get_or_create_user("rep1", "小王").id, _state())
     repo.add_message(ps, "customer", "太贵了")
     msg = repo.add_message(ps, "rep", "您和哪家比？")
     other = repo.add_message(ps, "rep", "还有呢？")
@@ -182,7 +182,7 @@ def test_deleting_a_session_cascades_to_disputes(repo: Repository) -> None:
     from app.db.models import ScoreDispute
 
     rep = repo.get_or_create_user("rep1", "小王")
-    ps = repo.create_session(rep, _state())
+    ps = repo.create_session(rep.id, _state())
     msg = repo.add_message(ps, "rep", "hi")
     repo.add_score(msg, _score(50))
     repo.dispute(msg, rep.id, "")

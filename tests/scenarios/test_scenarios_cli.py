@@ -214,3 +214,33 @@ def test_entry_point_prints_the_contract(trainer_dir: Path) -> None:
     data = json.loads(proc.stdout)
     assert {s["id"] for s in data} == {*BUILTIN_IDS, "printer-upgrade"}
     assert all(isinstance(s["title"], str) and isinstance(s["opening"], str) for s in data)
+
+
+def test_lists_and_exports_database_scenarios(trainer_dir: Path, tmp_path: Path) -> None:
+    """With a migrated database, trainers' stored scenarios are listed and `export` prints their YAML."""
+    from app.config import load_settings
+    from app.db.engine import Database
+    from app.scenarios.catalog import ScenarioCatalog
+
+    settings = load_settings(data_dir=tmp_path / "data", scenarios_dir=trainer_dir)
+    database = Database.from_settings(settings)
+    database.migrate()
+    text = FIXTURE.read_text(encoding="utf-8").replace("id: printer-upgrade", "id: from-db", 1)
+    ScenarioCatalog(settings.builtin_scenarios_dir, trainer_dir, database).save(text, None)
+    database.dispose()
+    _copy_fixture(trainer_dir)
+
+    assert [s["id"] for s in _listing()] == [*BUILTIN_IDS, "printer-upgrade", "from-db"]
+    exported = _run("export", "from-db")
+    assert exported.exit_code == 0 and exported.stdout == text
+    builtin = _run("export", "closing")
+    assert builtin.stdout == (REPO_ROOT / "knowledge" / "scenarios" / "closing.yaml").read_text(encoding="utf-8")
+    missing = _run("export", "../../etc/passwd")
+    assert missing.exit_code == 2 and "unknown scenario" in missing.stderr
+
+
+def test_listing_without_a_database_creates_none(trainer_dir: Path, tmp_path: Path) -> None:
+    _copy_fixture(trainer_dir)
+    assert _listing()[-1]["id"] == "printer-upgrade"
+    assert _run("export", "printer-upgrade").stdout == (trainer_dir / "printer-upgrade.yaml").read_text(encoding="utf-8")
+    assert not (tmp_path / "data" / "coach.db").exists()

@@ -46,7 +46,7 @@ def _result(score: int, probe: int | None) -> ScoreResult:
 
 def seed(repo: Repository, trainer: User, scenario: str, customer: str, pairs: list[tuple[int, int, dict[str, int] | None, int | None]]) -> str:
     """One session: customer line, then per pair (coach score, trainer score, trainer criteria, coach probe) a rep reply."""
-    ps = repo.create_session(repo.get_or_create_user("rep", "小王"), _state(scenario))
+    ps = repo.create_session(repo.get_or_create_user("rep", "小王").id, _state(scenario))
     repo.db.flush()
     for i, (coach, grade, crit, probe) in enumerate(pairs):
         repo.add_message(ps, "customer", f"{customer}{i}" if i else customer)

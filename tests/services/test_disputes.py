@@ -27,7 +27,7 @@ def test_only_the_reps_own_scored_replies_can_be_disputed(repo: Repository) -> N
     rep = repo.get_or_create_user("rep", "小王")
     other = repo.get_or_create_user("other", "小李")
     state = RoleplaySession(scenario_id="price-objection", seed=1, motive_id="m", state_id="s")
-    ps = repo.create_session(rep, state)
+    ps = repo.create_session(rep.id, state)
     repo.add_message(ps, "customer", "太贵了")
     scored = repo.add_message(ps, "rep", "您和哪家比？")
     repo.add_score(scored, ScoreResult(score=40, band=2, criteria=[], feedback="", better_reply="", citations=[]))

@@ -26,7 +26,7 @@ from app.services.container import Services
 def client(tmp_path: Path, coach_services: Services) -> Iterator[TestClient]:
     """A client of the real app on a fresh data dir."""
     settings = load_settings(data_dir=tmp_path / "data", embedding_backend="fake")
-    with TestClient(create_app(settings, coach_services)) as c:
+    with TestClient(create_app(coach_services.derive(settings))) as c:
         yield c
 
 
@@ -47,8 +47,14 @@ class Server:
         embeddings: str = "fake",
         index_dir: Path | None = None,
         knowledge_dir: Path | None = None,
+        workers: int = 1,
+        database_url: str | None = None,
+        extra_env: dict[str, str] | None = None,
     ) -> None:
         self.data_dir = data_dir
+        self.workers = workers
+        self.database_url = database_url
+        self.extra_env = extra_env or {}
         self.embeddings = embeddings
         self.index_dir = index_dir
         self.knowledge_dir = knowledge_dir
@@ -63,8 +69,13 @@ class Server:
             env["COACH_INDEX_DIR"] = str(self.index_dir)
         if self.knowledge_dir is not None:
             env["COACH_KNOWLEDGE_DIR"] = str(self.knowledge_dir)
+        if self.database_url is not None:
+            env["COACH_DATABASE_URL"] = self.database_url
+        env.update(self.extra_env)
         cmd = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(self.port),
                "--data-dir", str(self.data_dir), "--log-level", "warning"]  # fmt: skip
+        if self.workers > 1:
+            cmd += ["--workers", str(self.workers), "--migrate"]
         self.proc = subprocess.Popen(cmd, cwd=REPO_ROOT, env=env, stderr=subprocess.PIPE)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -85,7 +96,7 @@ class Server:
         """Stop the child process (SIGTERM: uvicorn shuts down cleanly)."""
         if self.proc is not None:
             self.proc.terminate()
-            self.proc.wait(timeout=20)
+            self.proc.wait(timeout=60)
             if self.proc.stderr:
                 self.proc.stderr.close()
             self.proc = None

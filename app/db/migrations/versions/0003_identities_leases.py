@@ -3,7 +3,9 @@
 ``identities`` maps an outside identity (a Slack user, a WeCom userid, a terminal login) to a
 user, so the bots and the accounts work share one user table. ``sessions.lease_token`` and
 ``sessions.lease_until`` let one process at a time play a reply on a session without holding a
-database lock (or a pooled connection) while it scores.
+database lock (or a pooled connection) while it scores. ``sessions.channel`` and
+``sessions.conversation`` say where a session is played (web, terminal, a Slack thread, a WeCom
+conversation), so a channel finds the practice running in a conversation.
 
 Revision ID: 0003
 Revises: 0002
@@ -36,11 +38,17 @@ def upgrade() -> None:
     with op.batch_alter_table("sessions") as batch:
         batch.add_column(sa.Column("lease_token", sa.String(32), nullable=True))
         batch.add_column(sa.Column("lease_until", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(sa.Column("channel", sa.String(32), nullable=False, server_default="web"))
+        batch.add_column(sa.Column("conversation", sa.String(200), nullable=True))
+    op.create_index("ix_sessions_channel_conversation", "sessions", ["channel", "conversation"])
 
 
 def downgrade() -> None:
     """Drop both again."""
+    op.drop_index("ix_sessions_channel_conversation", table_name="sessions")
     with op.batch_alter_table("sessions") as batch:
+        batch.drop_column("conversation")
+        batch.drop_column("channel")
         batch.drop_column("lease_until")
         batch.drop_column("lease_token")
     op.drop_index("ix_identities_user_id", table_name="identities")

@@ -1,0 +1,74 @@
+"""One reply at a time per session, across threads, workers and machines, without holding a lock.
+
+Playing a reply reads the engine's position, scores (hundreds of milliseconds), and writes the
+new position. Two replies to one session at once must not both read the old position (one scored
+reply would be lost), but holding a database lock or a pooled connection while scoring starved
+the pool: twenty waiting requests each held a connection while the holder waited for one.
+
+So a reply first takes the session's *lease*: one atomic ``UPDATE … WHERE lease is free or
+expired`` that records a token and an expiry, committed at once. Whoever gets it plays the reply
+and gives it back; the others wait *without* a connection (asyncio sleeps in the web app), then
+play in turn. A worker killed mid-reply leaves a lease that expires after ``ttl``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from datetime import timedelta
+
+from starlette.concurrency import run_in_threadpool
+
+from app.db.engine import Database
+from app.db.models import PracticeSession, utcnow
+from app.db.repository import Repository
+from app.services.errors import SessionBusyError, SessionNotFoundError
+
+
+class Leases:
+    """Take and give back per-session leases in the database."""
+
+    def __init__(self, database: Database, *, ttl_s: float = 120.0, wait_s: float = 90.0) -> None:
+        self.database = database
+        self.ttl = timedelta(seconds=ttl_s)
+        self.wait_s = wait_s
+
+    def try_claim(self, session_id: str, token: str) -> bool:
+        """One attempt; True when the lease is ours. An unknown session raises at once."""
+        with self.database.write() as db:
+            if Repository(db).claim(session_id, token, utcnow(), self.ttl):
+                return True
+            if db.get(PracticeSession, session_id) is None:
+                raise SessionNotFoundError(session_id)
+            return False
+
+    def release(self, session_id: str, token: str) -> None:
+        """Give the lease back (a no-op if it expired and someone else holds it now)."""
+        with self.database.write() as db:
+            Repository(db).release(session_id, token)
+
+    @staticmethod
+    def new_token() -> str:
+        """A random lease token."""
+        return secrets.token_hex(16)
+
+    def claim(self, session_id: str) -> str:
+        """Wait (sleeping in this thread) for the lease; the token, or :class:`SessionBusyError`."""
+        token, deadline, pause = self.new_token(), time.monotonic() + self.wait_s, 0.01
+        while not self.try_claim(session_id, token):
+            if time.monotonic() > deadline:
+                raise SessionBusyError("another reply to this session is still being scored; send again shortly")
+            time.sleep(pause)
+            pause = min(pause * 1.5, 0.2)
+        return token
+
+    async def claim_async(self, session_id: str) -> str:
+        """Like :meth:`claim`, but waits in the event loop, holding no thread and no connection."""
+        token, deadline, pause = self.new_token(), time.monotonic() + self.wait_s, 0.01
+        while not await run_in_threadpool(self.try_claim, session_id, token):
+            if time.monotonic() > deadline:
+                raise SessionBusyError("another reply to this session is still being scored; send again shortly")
+            await asyncio.sleep(pause)
+            pause = min(pause * 1.5, 0.2)
+        return token

@@ -1,0 +1,135 @@
+"""`coach serve --workers 2` on one database (SQLite and PostgreSQL), under concurrent load.
+
+Real processes on loopback: two uvicorn workers behind one socket, the same database, httpx
+clients in threads. Every acknowledged reply must be stored, in order, with ``seq`` numbered
+without gaps or duplicates, and nothing may answer 5xx.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import httpx
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.db.engine import Database
+from app.db.models import Message, PracticeSession
+
+if TYPE_CHECKING:
+    from tests.web.conftest import Server
+
+REPLIES = [
+    "理解您的顾虑。方便说说您主要拿哪几项在比较吗？",
+    "我们的方案包含三年上门维修，算下来每年能省不少停机损失。",
+    "除了价格，您最看重的是稳定性还是售后？",
+    "上季度我们给同行业客户部署后，故障率降了三成。",
+]
+
+
+@pytest.fixture
+def two_workers(db_url: str, tmp_path: Path, make_server: type[Server]) -> Iterator[tuple[Server, str]]:
+    """Two workers on ``db_url``; yields the server and the URL its data lives at."""
+    url = None if db_url.startswith("sqlite") else db_url
+    server = make_server(tmp_path / "data", workers=2, database_url=url)
+    server.start(timeout=180)
+    try:
+        yield server, db_url if url else f"sqlite:///{(tmp_path / 'data' / 'coach.db').resolve()}"
+    finally:
+        server.stop()
+
+
+def _start(http: httpx.Client) -> str:
+    r = http.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": 7})
+    assert r.status_code == 201, r.text
+    return str(r.json()["id"])
+
+
+def _reply(base: str, sid: str, text: str) -> tuple[int, str]:
+    with httpx.Client(base_url=base, timeout=120) as http:  # a new connection each: either worker may answer
+        r = http.post(f"/api/v1/sessions/{sid}/messages", json={"text": text})
+        return r.status_code, text
+
+
+def _stored(url: str, session_ids: list[str]) -> dict[str, list[Message]]:
+    database = Database(url)
+    try:
+        with database.session() as db:
+            rows = db.scalars(
+                select(Message)
+                .where(Message.session_id.in_(session_ids))
+                .options(selectinload(Message.score))
+                .order_by(Message.seq)
+            ).all()
+            return {sid: [m for m in rows if m.session_id == sid] for sid in session_ids}
+    finally:
+        database.dispose()
+
+
+def test_ten_sessions_times_ten_replies_at_once(two_workers: tuple[Server, str]) -> None:
+    server, url = two_workers
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        sids = [_start(http) for _ in range(10)]
+    jobs = [(sid, f"{REPLIES[i % len(REPLIES)]}（第{i}条）") for sid in sids for i in range(10)]
+    with ThreadPoolExecutor(max_workers=24) as pool:
+        results = list(pool.map(lambda j: (j[0], *_reply(server.url, *j)), jobs))
+    statuses = [status for _, status, _ in results]
+    assert not [s for s in statuses if s >= 500], statuses
+    acknowledged = [(sid, text) for sid, status, text in results if status == 200]
+    # A session may reach its ending before all ten replies: those answer 409 and store nothing.
+    assert all(s in (200, 409) for s in statuses) and len(acknowledged) >= 10
+    server.stop()  # both workers stop; what was acknowledged must be in the database
+    stored = _stored(url, sids)
+    for sid in sids:
+        seqs = [m.seq for m in stored[sid]]
+        assert seqs == list(range(len(seqs))), (sid, seqs)
+    rep_texts = {(sid, m.text) for sid in sids for m in stored[sid] if m.role == "rep"}
+    assert set(acknowledged) <= rep_texts
+    for sid in sids:  # every stored reply was scored and answered: nothing half-played
+        msgs = stored[sid]
+        for m in msgs:
+            if m.role == "rep":
+                assert m.score is not None and msgs[m.seq + 1].role == "customer", (sid, m.seq)
+
+
+def test_a_scenario_saved_through_one_worker_is_served_by_the_other(two_workers: tuple[Server, str]) -> None:
+    server, _ = two_workers
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        text = http.get("/trainer/scenarios/editor", params={"from": "price-objection"}).text
+        assert "price-objection" in text
+    from app.config import REPO_ROOT
+
+    source = (REPO_ROOT / "knowledge" / "scenarios" / "price-objection.yaml").read_text(encoding="utf-8")
+    new_id = f"team-{uuid.uuid4().hex[:8]}"
+    body = source.replace("id: price-objection", f"id: {new_id}", 1)
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        saved = http.post("/trainer/scenarios/editor", data={"yaml": body, "action": "save"})
+        assert saved.status_code in (200, 303), saved.text[:500]
+    seen = []
+    for _ in range(20):  # new connections: the kernel spreads them over both workers
+        with httpx.Client(base_url=server.url, timeout=30) as http:
+            seen.append(any(s["id"] == new_id for s in http.get("/api/v1/scenarios").json()))
+    assert all(seen), seen
+    with httpx.Client(base_url=server.url, timeout=30) as http:
+        r = http.post("/api/v1/sessions", json={"scenario": new_id})
+        assert r.status_code == 201, r.text
+
+
+def test_sessions_of_the_two_workers_share_one_history(two_workers: tuple[Server, str]) -> None:
+    server, url = two_workers
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        sids = {_start(http) for _ in range(6)}
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        listed = {s["id"] for s in http.get("/api/v1/sessions").json()}
+    assert sids <= listed
+    database = Database(url)
+    try:
+        with database.session() as db:
+            assert len(db.scalars(select(PracticeSession.id)).all()) == len(sids)
+    finally:
+        database.dispose()

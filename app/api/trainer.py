@@ -151,6 +151,6 @@ def check_scenario(body: ScenarioYamlIn, lang: LangDep) -> ScenarioCheckOut:
     "/scenarios", response_model=ScenarioCheckOut, status_code=201, responses={422: error_doc("Invalid scenario YAML")}
 )
 def save_scenario(body: ScenarioYamlIn, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> ScenarioCheckOut:
-    """Save a scenario to the trainer directory; it is playable at once. Invalid YAML is a 422."""
-    s = authoring.save(services, body.yaml)
+    """Save a trainer's scenario (stored in the database); every worker plays it at once. Invalid YAML is a 422."""
+    s = authoring.save(services, body.yaml, trainer.id)
     return ScenarioCheckOut(ok=True, scenario=s.summary(lang))

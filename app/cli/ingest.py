@@ -13,11 +13,14 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from app.cli.common import fail, print_json, settings_from_cli
+
+if TYPE_CHECKING:
+    from app.ports import Retriever as Searcher
 
 IndexOpt = Annotated[
     Path | None, typer.Option("--index", help="Index directory (default: COACH_DATA_DIR/index).")
@@ -58,14 +61,15 @@ def ingest(
 
     from app.knowledge.errors import DocumentError
     from app.retrieval.builder import build_index, collect_inputs
-    from app.retrieval.embeddings import make_embeddings
     from app.retrieval.errors import CoachIndexError, IngestError
+    from app.services.container import Services
 
-    settings = settings_from_cli(index_dir=index)
+    services = Services(settings_from_cli(index_dir=index))
+    settings = services.settings
     started = time.perf_counter()
     try:
         inputs = collect_inputs(paths)
-        embeddings = make_embeddings(settings, threads=None)
+        embeddings = services.batch_embeddings
         with _progress_bar(_show_progress(json_output)) as progress:
             report = build_index(inputs, settings.index_path, embeddings, progress=progress)
     except (DocumentError, IngestError, CoachIndexError) as exc:
@@ -99,15 +103,14 @@ def search(
     ] = None,
 ) -> None:
     """Search the index (检索资料)."""
-    from app.retrieval.embeddings import make_embeddings
     from app.retrieval.errors import CoachIndexError
-    from app.retrieval.retriever import Retriever
+    from app.services.container import Services
 
     if (query is None) == (jsonl is None):
         fail("give either a QUERY or --jsonl FILE (请提供查询语句或 --jsonl)", code=2)
-    settings = settings_from_cli(index_dir=index)
+    services = Services(settings_from_cli(index_dir=index))
     try:
-        retriever = Retriever.open(settings.index_path, make_embeddings(settings))
+        retriever = services.open_index()
     except CoachIndexError as exc:
         fail(str(exc))
     except (RuntimeError, ValueError) as exc:
@@ -127,11 +130,8 @@ def search(
         print(f"{rank}. [{hit.score:.4f}] {where}\n   {hit.text.replace(chr(10), ' ')}")
 
 
-def _search_jsonl(retriever: object, source: str, k: int) -> None:
+def _search_jsonl(retriever: Searcher, source: str, k: int) -> None:
     """One JSON list per input line, in order; a bad line is an error naming its number."""
-    from app.retrieval.retriever import Retriever
-
-    assert isinstance(retriever, Retriever)
     stream = sys.stdin if source == "-" else None
     try:
         handle = stream or open(source, encoding="utf-8")  # noqa: SIM115 - closed below

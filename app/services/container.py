@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from app.coach.grading import GradeModel
     from app.db.engine import Database
     from app.retrieval.embeddings import CoachEmbeddings
+    from app.retrieval.retriever import Retriever as StandaloneIndex
     from app.scenarios.catalog import ScenarioCatalog
     from app.services.engines import Engine
     from app.services.sessions import PracticeService
@@ -126,6 +127,19 @@ class Services:
         from app.retrieval.embeddings import make_embeddings
 
         return make_embeddings(self.settings, threads=self.settings.encoder_threads)
+
+    @cached_property
+    def batch_embeddings(self) -> CoachEmbeddings:
+        """The embedding model on every core, for indexing and batch search (``coach ingest``/``search``)."""
+        from app.retrieval.embeddings import make_embeddings
+
+        return make_embeddings(self.settings, threads=None)
+
+    def open_index(self) -> StandaloneIndex:
+        """The index at ``settings.index_path`` as a standalone search (``coach search``); no building."""
+        from app.retrieval.retriever import Retriever as IndexRetriever
+
+        return IndexRetriever.open(self.settings.index_path, self.batch_embeddings)
 
     @cached_property
     def retriever(self) -> Retriever:

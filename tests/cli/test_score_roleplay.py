@@ -103,3 +103,21 @@ def test_roleplay_same_seed_same_transcript(env: dict[str, str]) -> None:
 
 def test_roleplay_unknown_scenario_exits_2(env: dict[str, str]) -> None:
     assert run(env, "roleplay", "nope", input="/quit\n").exit_code == 2
+
+
+def test_roleplay_session_is_stored_and_listed_by_the_api(tmp_path: Path, coach_services: Any) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.config import load_settings
+    from app.main import create_app
+
+    env = {"COACH_DATA_DIR": str(tmp_path / "data"), "COACH_EMBEDDING_BACKEND": "fake"}
+    result = run(env, "roleplay", "price-objection", "--seed", "5", input=GOOD + "\n/quit\n")
+    assert result.exit_code == 0, result.output
+    settings = load_settings(data_dir=tmp_path / "data", embedding_backend="fake")
+    with TestClient(create_app(coach_services.derive(settings))) as client:
+        listed = client.get("/api/v1/sessions").json()
+        assert len(listed) == 1 and listed[0]["scenario"] == "price-objection"
+        detail = client.get(f"/api/v1/sessions/{listed[0]['id']}").json()
+    assert [m["role"] for m in detail["messages"]][:2] == ["customer", "rep"]
+    assert detail["messages"][1]["text"] == GOOD and detail["messages"][1]["score"] is not None

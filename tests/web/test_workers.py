@@ -133,3 +133,27 @@ def test_sessions_of_the_two_workers_share_one_history(two_workers: tuple[Server
             assert len(db.scalars(select(PracticeSession.id)).all()) == len(sids)
     finally:
         database.dispose()
+
+
+def test_forty_five_replies_to_one_session_at_once(two_workers: tuple[Server, str]) -> None:
+    """The probe that once gave 25 × 500: all wait their turn, none holds a connection meanwhile."""
+    server, url = two_workers
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        r = http.post("/api/v1/sessions", json={"scenario": "closing", "seed": 3})
+        assert r.status_code == 201, r.text
+        sid = str(r.json()["id"])
+    texts = [f"好的，我记下了第{i}点。" for i in range(45)]
+    with ThreadPoolExecutor(max_workers=45) as pool:
+        results = list(pool.map(lambda t: _reply(server.url, sid, t), texts))
+        # Meanwhile another rep's reply is not stuck behind them.
+        with httpx.Client(base_url=server.url, timeout=60) as http:
+            other = _start(http)
+        assert _reply(server.url, other, REPLIES[0])[0] == 200
+    statuses = [status for status, _ in results]
+    assert not [s for s in statuses if s >= 500], statuses
+    assert all(s in (200, 409) for s in statuses), statuses
+    stored = _stored(url, [sid])[sid]
+    assert [m.seq for m in stored] == list(range(len(stored)))
+    roles = [m.role for m in stored]
+    assert roles == ["customer", *["rep", "customer"] * ((len(stored) - 1) // 2)]  # strictly alternating
+    assert {t for s, t in results if s == 200} == {m.text for m in stored if m.role == "rep"}

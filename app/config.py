@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     knowledge_dir: Path = Field(
         default=REPO_ROOT / "knowledge", description="The built-in knowledge base (playbooks, scenarios)."
     )
+    builtin_knowledge: bool = Field(
+        default=True,
+        description="Cite the built-in playbooks beside the company's library; false leaves only the library.",
+    )
     scenarios_dir: Path | None = Field(
         default=None, description="A company's own scenario YAML directory, read-only, added to the built-in ones (trainers' scenarios live in the database)."
     )
@@ -78,6 +82,11 @@ class Settings(BaseSettings):
     def builtin_scenarios_dir(self) -> Path:
         """Scenario YAML files shipped with the product."""
         return self.knowledge_dir / "scenarios"
+
+    @property
+    def library_dir(self) -> Path:
+        """The company's knowledge library: uploaded originals (files/) and staged uploads."""
+        return self.data_dir / "library"
 
     @property
     def playbooks_dir(self) -> Path:

@@ -45,8 +45,10 @@ def app_factory() -> FastAPI:
 def create_app(services: Services | None = None, *, migrate: bool = True, warm: bool = False) -> FastAPI:
     """Build the FastAPI app (API, pages, static files) over one composition root."""
     from app.api import catalog, health, sessions, trainer
+    from app.api import library as library_api
     from app.api.errors import install_error_handlers
     from app.api.refresh import ScenarioRefreshMiddleware
+    from app.web import library as library_pages
     from app.web import pages
     from app.web import trainer as trainer_pages
     from app.web.render import STATIC_DIR, LanguageMiddleware, make_templates
@@ -75,6 +77,7 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
             {"name": "sessions", "description": "Role-play sessions: start, reply, transcript, scorecard."},
             {"name": "scoring", "description": "Scenarios and one-off reply scoring (GUIDE §3)."},
             {"name": "trainer", "description": "Reviews, assignments, team analytics, scenario authoring."},
+            {"name": "library", "description": "The company's knowledge library: upload, list, delete, indexing status."},
             {"name": "health", "description": "Liveness and readiness."},
         ],
     )
@@ -85,6 +88,8 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(ScenarioRefreshMiddleware, services=services)
     for router in (health.router, sessions.router, catalog.router, trainer.router, pages.router, trainer_pages.router):
+        app.include_router(router)
+    for router in (library_api.router, library_pages.router):
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

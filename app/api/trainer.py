@@ -6,14 +6,17 @@ other tools (a spreadsheet, an LMS) do the same over JSON.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import Response
+from pydantic import BaseModel, Field
 
 from app.api.convert import session_item, session_out
 from app.api.openapi_docs import error_doc
-from app.api.schemas import (
+from app.api.schemas import SessionListItem, SessionOut, UtcDatetime
+from app.api.trainer_schemas import (
     AgreementOut,
     AssignmentIn,
     AssignmentOut,
@@ -21,8 +24,6 @@ from app.api.schemas import (
     ReviewIn,
     ScenarioCheckOut,
     ScenarioYamlIn,
-    SessionListItem,
-    SessionOut,
 )
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
 from app.scenarios.loader import ScenarioError
@@ -117,19 +118,66 @@ def assign(body: AssignmentIn, repo: RepoDep, trainer: TrainerUser, services: Se
     return AssignmentOut(id=a.id, rep=rep.display_name, scenario=a.scenario_id, note=a.note, due=a.due)
 
 
-@router.get("/analytics")
+class AveragesOut(BaseModel):
+    """The three averages, each under its own label (definitions in ``app/services/analytics.py``)."""
+
+    coach: int | None = Field(description="Mean of the coach's scores (per session, then over sessions).")
+    trainer: int | None = Field(description="Mean of the trainers' overall session scores (overrides).")
+    coach_with_overrides: int | None = Field(
+        description="Per session the overall override, else the mean of reply scores with trainers' overrides "
+        "replacing the coach's; then the mean over sessions."
+    )
+
+
+class RepAnalyticsOut(BaseModel):
+    """One rep's figures."""
+
+    name: str
+    sessions: int
+    replies: int = Field(description="Replies the coach scored.")
+    overridden: int = Field(description="Replies whose score a trainer overrode.")
+    averages: AveragesOut
+    criteria: dict[str, int | None] = Field(description="Coach's per-criterion averages.")
+    last: UtcDatetime | None
+
+
+class TrendOut(BaseModel):
+    """Average per day (per ISO week past two weeks) of the average named by ``basis``."""
+
+    labels: list[str]
+    average: list[int | None]
+    basis: Literal["coach_with_overrides"]
+
+
+class TeamAnalyticsOut(BaseModel):
+    """Per rep, team-wide, coach per-criterion and trend averages."""
+
+    reps: list[RepAnalyticsOut]
+    averages: AveragesOut
+    criteria: dict[str, int | None] = Field(description="Coach's per-criterion averages over all sessions.")
+    trend: TrendOut
+
+
+@router.get("/analytics", response_model=TeamAnalyticsOut)
 def team_analytics(repo: RepoDep, trainer: TrainerUser) -> dict[str, Any]:
-    """Per rep, per criterion and trend (daily, weekly past two weeks) averages."""
-    stats = analytics.team_stats(repo.sessions(limit=10_000))
-    return {**stats, "reps": [vars(r) for r in stats["reps"]]}  # type: ignore[attr-defined]
+    """Per rep, team, per criterion and trend averages; every session weighs the same.
+
+    ``averages`` are labelled ``coach``, ``trainer`` (overall overrides) and ``coach_with_overrides``;
+    the trend is of ``coach_with_overrides``. Per-criterion figures are the coach's.
+    """
+    sessions = repo.sessions(limit=10_000)
+    stats = analytics.team_stats(sessions, analytics.Overrides.of(analytics.reviews_of(repo, sessions)))
+    return asdict(stats)
 
 
 @router.get("/analytics.csv", response_class=Response)
 def export(repo: RepoDep, trainer: TrainerUser) -> Response:
-    """Every scored reply as CSV (UTF-8 with BOM, opens in Excel)."""
+    """Every scored or overridden reply as CSV (UTF-8 with BOM, opens in Excel).
+
+    Columns end with ``overall_override``, ``reply_override`` and ``effective_score``.
+    """
     sessions = repo.sessions(limit=100_000)
-    reviews = [r for ps in sessions for r in repo.reviews(ps.id)]
-    body = analytics.export_csv(sessions, reviews)
+    body = analytics.export_csv(sessions, analytics.reviews_of(repo, sessions))
     return Response(
         body,
         media_type="text/csv; charset=utf-8",

@@ -98,11 +98,13 @@ class CitationFinder:
         self.retriever = retriever
         self.k = k
         self.pool = pool
-        self._cache: OrderedDict[tuple[str, str], list[Any]] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, int], list[Any]] = OrderedDict()
         self._cache_size = cache_size
 
     def _hits(self, scenario: Scenario, customer: str) -> list[Any]:
-        key = (scenario.id, customer)
+        # The index version (a live knowledge index moves it after each library build) keeps
+        # cached hits from outliving the documents they came from.
+        key = (scenario.id, customer, int(getattr(self.retriever, "version", 0)))
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]

@@ -2,8 +2,8 @@
 
 SQLite gets WAL (readers never block the writer, so the chat stays responsive while analytics
 run), ``foreign_keys=ON`` (SQLite ignores foreign keys otherwise) and a busy timeout on every new
-connection. Transactions are begun by us rather than by the driver, so that a *write* session
-can start with ``BEGIN IMMEDIATE``: it takes SQLite's write lock up front, which is SQLite's
+connection. Write sessions (:meth:`Database.write`) go through a second engine whose
+transactions begin ``IMMEDIATE``: they take SQLite's write lock up front, which is SQLite's
 form of a row lock (PostgreSQL gets ``SELECT … FOR UPDATE`` instead, see
 :meth:`app.db.repository.Repository.lock_session`). A deferred transaction that reads and then
 writes can fail with "database is locked" without waiting; an immediate one waits its turn.
@@ -25,8 +25,7 @@ from app.config import Settings
 SQLITE_BUSY_S = 30
 
 
-def _sqlite_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
-    dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+def _sqlite_pragmas(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
@@ -35,17 +34,27 @@ def _sqlite_connect(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -
     cur.close()
 
 
-def _sqlite_begin(conn: Connection) -> None:
-    mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-    conn.exec_driver_sql(f"BEGIN {mode}")
+def _driver_begins_nothing(dbapi_conn: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
+    dbapi_conn.isolation_level = None  # the "begin" listener below emits BEGIN IMMEDIATE
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``; SQLite URLs get the pragmas and explicit BEGIN above."""
+def _begin_immediate(conn: Connection) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, immediate: bool = False) -> Engine:
+    """An engine for ``url``; SQLite URLs get the pragmas above.
+
+    ``immediate`` (SQLite only): every transaction begins IMMEDIATE, taking the write lock first.
+    The ordinary engine keeps the driver's own behaviour (a transaction starts at the first
+    write, so reads never hold a lock).
+    """
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_S})
-        event.listen(engine, "connect", _sqlite_connect)
-        event.listen(engine, "begin", _sqlite_begin)
+        event.listen(engine, "connect", _sqlite_pragmas)
+        if immediate:
+            event.listen(engine, "connect", _driver_begins_nothing)
+            event.listen(engine, "begin", _begin_immediate)
         return engine
     # Requests wait for a session's lease without a connection, so the pool only needs to cover
     # the threads that run queries at once (FastAPI's thread pool has 40).
@@ -59,8 +68,8 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
-        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE") if self.is_sqlite else self.engine
-        self._writer = sessionmaker(writer, expire_on_commit=False)
+        self._write_engine = make_engine(url, immediate=True) if self.is_sqlite else self.engine
+        self._writer = sessionmaker(self._write_engine, expire_on_commit=False)
 
     @property
     def is_sqlite(self) -> bool:
@@ -112,3 +121,5 @@ class Database:
     def dispose(self) -> None:
         """Close pooled connections (on shutdown and in tests)."""
         self.engine.dispose()
+        if self._write_engine is not self.engine:
+            self._write_engine.dispose()

@@ -187,3 +187,44 @@ class TrainerScenario(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+
+class LibraryDocument(Base):
+    """One document of the company's knowledge library (an upload or ``coach knowledge add``).
+
+    The original lives in ``DATA_DIR/library/files/<name>`` once indexed; a new upload waits in
+    ``staged`` (a path under ``DATA_DIR/library/incoming``) until a build has taken it in, so a
+    bad file never replaces the good one. ``status`` is queued, indexing, ready or failed;
+    ``progress`` (0-100) is what the console's bar shows.
+    """
+
+    __tablename__ = "library_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    size: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    staged: Mapped[str | None] = mapped_column(String(400), nullable=True)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    uploaded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
+
+
+class LibraryIndexState(Base):
+    """The one row that coordinates knowledge-index builds across worker processes.
+
+    ``requested`` counts changes to the library and ``built`` the last change a build took in;
+    ``version`` moves with every finished build, so each worker reopens the index when it sees a
+    new one. ``lease_token``/``lease_until`` say which process is building (one at a time).
+    """
+
+    __tablename__ = "library_index"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    requested: Mapped[int] = mapped_column(Integer, default=0)
+    built: Mapped[int] = mapped_column(Integer, default=0)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

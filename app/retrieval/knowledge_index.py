@@ -20,10 +20,14 @@ from app.retrieval.seed import load_seed, seed_path
 
 
 def knowledge_inputs(settings: Settings) -> list[InputFile]:
-    """Playbook Markdown files, cited relative to the knowledge directory."""
+    """Playbook Markdown files, cited relative to the knowledge directory (unless
+    ``COACH_BUILTIN_KNOWLEDGE=false``), then the company's library (``library/<name>``)."""
+    from app.library.files import library_inputs
+
     root = settings.knowledge_dir
-    files = sorted(settings.playbooks_dir.glob("*.md")) if settings.playbooks_dir.is_dir() else []
-    return [InputFile(p, p.relative_to(root).as_posix()) for p in files]
+    builtin = settings.builtin_knowledge and settings.playbooks_dir.is_dir()
+    files = sorted(settings.playbooks_dir.glob("*.md")) if builtin else []
+    return [InputFile(p, p.relative_to(root).as_posix()) for p in files] + library_inputs(settings)
 
 
 def is_current(settings: Settings, embeddings: CoachEmbeddings, inputs: list[InputFile]) -> bool:

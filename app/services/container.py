@@ -18,6 +18,7 @@ from app.ports import Retriever, RoleplayEngine, Scorer
 if TYPE_CHECKING:
     from app.coach.grading import GradeModel
     from app.db.engine import Database
+    from app.library.service import KnowledgeLibrary
     from app.retrieval.embeddings import CoachEmbeddings
     from app.retrieval.retriever import Retriever as StandaloneIndex
     from app.scenarios.catalog import ScenarioCatalog
@@ -141,12 +142,23 @@ class Services:
 
         return IndexRetriever.open(self.settings.index_path, self.batch_embeddings)
 
-    @cached_property
+    @property
     def retriever(self) -> Retriever:
-        """Search over the knowledge base index, built on first use when missing."""
-        from app.retrieval.knowledge_index import ensure_knowledge_index
+        """Search over the knowledge index (built-ins + the company's library), built on first use
+        when missing, and reopened whenever a library build finishes in any worker."""
+        return self.library.retriever
 
-        return ensure_knowledge_index(self.settings, self.embeddings)
+    @cached_property
+    def library(self) -> KnowledgeLibrary:
+        """The company's knowledge library and its shared index builds.
+
+        A retriever given to the constructor (``derive``) serves the built-ins while this
+        deployment's library is empty, so derived containers do not rebuild the same index.
+        """
+        from app.library.service import KnowledgeLibrary
+
+        shared = self.__dict__.get("retriever")
+        return KnowledgeLibrary(self.settings, self.database, lambda: self.embeddings, shared=shared)
 
     @cached_property
     def grade_model(self) -> GradeModel | None:

@@ -147,6 +147,49 @@ STRINGS: dict[str, tuple[str, str]] = {
     "band_within_one": ("相差一档内", "Within one band"),
     "pairwise": ("成对一致", "Pairwise"),
     "agreement_empty": ("还没有带分数的单句复盘。在“对话复盘”里给回复打分后，这里会显示一致性。", "No reply has a trainer score yet. Score replies in Transcript review and agreement shows here."),
+    # -- labelled averages and trainer overrides (definitions in app/services/analytics.py) --
+    "avg_coach": ("教练平均分", "Coach average"),
+    "avg_trainer": ("培训师整体评分", "Trainer's overall score"),
+    "avg_coach_with_overrides": ("含培训师修正的平均分", "Coach with trainer overrides"),
+    "avg_help": (
+        "教练平均分：教练给每句回复的分数的平均。培训师整体评分：培训师在复盘时给整场练习的分数。"
+        "含培训师修正的平均分：有培训师整体评分时取整体评分，否则取各句回复的平均，其中培训师改过分的回复用培训师的分数。"
+        "按人和团队的平均都是先算每场练习，再对各场取平均；没有该项分数的练习不计入该项。",
+        "Coach average: the mean of the coach's scores of the replies. Trainer's overall score: the score a trainer gave "
+        "the whole session in review. Coach with trainer overrides: the trainer's overall score when there is one, "
+        "else the mean of the replies' scores, a trainer's score replacing the coach's where a trainer scored the reply. "
+        "Per rep and team figures average the sessions; a session without that score is left out of that column.",
+    ),
+    "trend_basis": ("趋势按“含培训师修正的平均分”计算。", "The trend plots the coach with trainer overrides average."),
+    "per_criterion_coach": ("按评分项（教练评分）", "Per criterion (coach's scores)"),
+    "team_averages": ("团队平均", "Team averages"),
+    "overridden_replies": ("培训师改分的回复", "Replies overridden"),
+    # Knowledge library (资料库) and the passage page every citation links to.
+    "t_library": ("资料库", "Library"),
+    "lib_help": (
+        "上传公司自己的资料（.pdf .docx .html .md .txt，UTF-8、GBK/GB18030、Big5 均可），教练点评时会和内置手册一起引用。同名文件会替换旧版本。",
+        "Upload your company's own material (.pdf .docx .html .md .txt; UTF-8, GBK/GB18030 or Big5): the coach cites it beside the built-in playbooks. A file with an existing name replaces it.",
+    ),
+    "lib_files": ("选择文件（可多选）", "Choose files (several at once)"),
+    "lib_upload": ("上传", "Upload"),
+    "lib_empty": ("资料库还是空的。", "The library is empty."),
+    "lib_name": ("文件", "File"),
+    "lib_size": ("大小", "Size"),
+    "lib_uploaded": ("上传时间", "Uploaded"),
+    "lib_status_queued": ("排队中", "Queued"),
+    "lib_status_indexing": ("索引中", "Indexing"),
+    "lib_status_ready": ("可引用", "Ready"),
+    "lib_status_failed": ("失败", "Failed"),
+    "lib_building": ("正在更新知识索引……", "Updating the knowledge index…"),
+    "lib_confirm_delete": ("确定删除这个文件？教练将不再引用它。", "Delete this file? The coach will no longer cite it."),
+    "lib_delete": ("删除", "Delete"),
+    "lib_rejected": ("未上传：", "Not uploaded: "),
+    "lib_builtin_off": ("内置手册已关闭（COACH_BUILTIN_KNOWLEDGE=false），教练只引用资料库。", "Built-in playbooks are off (COACH_BUILTIN_KNOWLEDGE=false): the coach cites the library only."),
+    "passage_title": ("引用的段落", "Cited passage"),
+    "passage_alone": ("原文件已更改，只显示索引中的段落。", "The original changed since indexing; showing the indexed passage only."),
+    "passage_missing": ("找不到这段引用，资料可能已被删除或更新。", "This passage was not found: its document may have been deleted or updated."),
+    "passage_library": ("公司资料", "Company library"),
+    "passage_builtin": ("内置手册", "Built-in playbook"),
 }
 
 PERSONA_LABELS: dict[str, tuple[str, str]] = {

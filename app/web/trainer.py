@@ -28,16 +28,28 @@ def home(trainer: TrainerUser) -> RedirectResponse:
 
 @router.get("/analytics", response_class=HTMLResponse)
 def team(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
-    """Per rep, per criterion and trend, with charts and the CSV link; then coach-trainer agreement."""
-    stats = analytics.team_stats(repo.sessions(limit=10_000))
-    crit = stats["criteria"]
-    assert isinstance(crit, dict)
+    """Team and per-rep averages under their labels, charts and the CSV link; then coach-trainer agreement.
+
+    Each average is named (coach, trainer, coach with overrides): unlabelled, three different
+    numbers on one page read as a contradiction. The trend plots coach with overrides.
+    """
+    sessions = repo.sessions(limit=10_000)
+    stats = analytics.team_stats(sessions, analytics.Overrides.of(analytics.reviews_of(repo, sessions)))
     charts = {
-        "criteria": {"labels": [translate("crit_" + c, lang) for c in CRITERIA], "values": [crit[c] for c in CRITERIA]},
-        "trend": stats["trend"],
-        "average_name": translate("average", lang),
+        "criteria": {
+            "labels": [translate("crit_" + c, lang) for c in CRITERIA],
+            "values": [stats.criteria[c] for c in CRITERIA],
+        },
+        "trend": stats.trend,
+        "average_name": translate("avg_coach_with_overrides", lang),
     }
-    ctx = {"stats": stats, "charts": charts, "agreement": _agreement_view(services, repo, lang), "section": "analytics"}
+    ctx = {
+        "stats": stats,
+        "kinds": analytics.AVERAGE_KINDS,
+        "charts": charts,
+        "agreement": _agreement_view(services, repo, lang),
+        "section": "analytics",
+    }
     return render(request, "trainer/analytics.html", ctx)
 
 
@@ -52,8 +64,11 @@ def _agreement_view(services: Services, repo: Repository, lang: str) -> dict[str
 
 @router.get("/reviews", response_class=HTMLResponse)
 def reviews(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
-    """Disputed replies first (有异议), then every session, those with open disputes first, newest first."""
-    done = repo.reviewed_session_ids()
+    """Disputed replies first (有异议), then every session, those with open disputes first, newest first.
+
+    Each session shows the coach's average next to the trainer's overall score and the average with
+    overrides, so a trainer's own score is never hidden behind the coach's.
+    """
     opens = repo.open_disputes()
     disputed = [
         {
@@ -68,14 +83,18 @@ def reviews(request: Request, services: ServicesDep, repo: RepoDep, trainer: Tra
     counts: dict[str, int] = {}
     for d in opens:
         counts[d.message.session_id] = counts.get(d.message.session_id, 0) + 1
+    sessions = repo.sessions()
+    revs = analytics.reviews_of(repo, sessions)
+    done = {r.session_id for r in revs}
+    overrides = analytics.Overrides.of(revs)
     rows = [
         {
-            "s": analytics.session_stats(ps),
+            "s": analytics.session_stats(ps, overrides),
             "title": scenario_view(services, ps.scenario_id, lang)["title"],
             "reviewed": ps.id in done,
             "disputes": counts.get(ps.id, 0),
         }
-        for ps in repo.sessions()
+        for ps in sessions
     ]
     rows.sort(key=lambda r: r["disputes"] == 0)
     return render(request, "trainer/reviews.html", {"rows": rows, "disputed": disputed, "section": "reviews"})

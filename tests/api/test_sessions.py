@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import traceback
 from typing import Any
 
 import pytest
@@ -155,7 +157,7 @@ def test_session_plays_to_an_ending(client: TestClient) -> None:
 
 
 def test_scoring_failure_keeps_what_the_rep_typed(
-    client: TestClient, coach_services: Services, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, coach_services: Services, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     sid = start(client)["id"]
 
@@ -163,8 +165,14 @@ def test_scoring_failure_keeps_what_the_rep_typed(
         raise RuntimeError("scorer crashed")
 
     monkeypatch.setattr(client.app.state.services.roleplay, "reply", boom)
-    r = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": GOOD})
+    with caplog.at_level(logging.ERROR):
+        r = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": GOOD})
     assert r.status_code == 500 and "saved" in r.json()["detail"]
+    request_id = r.json()["request_id"]
+    assert r.headers["X-Request-ID"] == request_id
+    logged = [rec for rec in caplog.records if request_id in rec.getMessage()]
+    assert logged and logged[0].exc_info is not None  # the traceback, under the id the rep was shown
+    assert any("scorer crashed" in "".join(traceback.format_exception(*rec.exc_info)) for rec in logged if rec.exc_info)
     monkeypatch.undo()
     msgs = client.get(f"/api/v1/sessions/{sid}").json()["messages"]
     assert [(m["role"], m["text"], m["score"]) for m in msgs[1:]] == [("rep", GOOD, None)]

@@ -55,10 +55,12 @@ def test_analytics_per_rep_and_per_criterion(client: TestClient) -> None:
     stats = client.get("/api/v1/trainer/analytics").json()
     (rep,) = stats["reps"]
     assert rep["sessions"] == 1 and rep["replies"] == 2
-    assert rep["average"] == round(sum(s["score"] for s in scores) / 2)
+    coach = round(sum(s["score"] for s in scores) / 2)
+    unreviewed = {"coach": coach, "trainer": None, "coach_with_overrides": coach}
+    assert rep["averages"] == unreviewed and stats["averages"] == unreviewed and rep["overridden"] == 0
     probe = [c["score"] for s in scores for c in s["criteria"] if c["id"] == "probe"]
     assert stats["criteria"]["probe"] == round(sum(probe) / len(probe))
-    assert len(stats["trend"]["labels"]) == 1
+    assert len(stats["trend"]["labels"]) == 1 and stats["trend"]["basis"] == "coach_with_overrides"
 
 
 def test_csv_has_one_row_per_scored_reply_and_defuses_formulas(client: TestClient) -> None:
@@ -128,13 +130,14 @@ def test_saved_scenario_is_stored_in_the_database(author: Author) -> None:
     text = builtin_yaml_text("my-price")
     r = author.client.post("/api/v1/trainer/scenarios", json={"yaml": text})
     assert r.status_code == 201 and r.json()["scenario"]["id"] == "my-price"
-    assert author.rows() == {"my-price": (text, 1, None)}
+    ((yaml, version, created_by),) = author.rows().values()
+    assert (yaml, version) == (text, 1) and created_by is not None  # the trainer who saved it
     assert author.yaml_files() == []
     assert authoring.catalog(author.services).source("my-price") == text
 
 
 def test_saved_scenario_is_playable_at_once(author: Author) -> None:
-    """Needs the container to serve the catalog (``Services.scenarios`` a ScenarioCatalog)."""
+    """Every request refreshes the catalog, so the saved scenario is listed and playable at once."""
     client = author.client
     assert client.post("/api/v1/trainer/scenarios", json={"yaml": builtin_yaml_text("my-price")}).status_code == 201
     assert "my-price" in {s["id"] for s in client.get("/api/v1/scenarios").json()}

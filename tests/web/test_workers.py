@@ -7,6 +7,7 @@ without gaps or duplicates, and nothing may answer 5xx.
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -157,3 +158,48 @@ def test_forty_five_replies_to_one_session_at_once(two_workers: tuple[Server, st
     roles = [m.role for m in stored]
     assert roles == ["customer", *["rep", "customer"] * ((len(stored) - 1) // 2)]  # strictly alternating
     assert {t for s, t in results if s == 200} == {m.text for m in stored if m.role == "rep"}
+
+
+def test_shutdown_under_load_is_bounded_and_loses_no_acknowledged_reply(
+    tmp_path: Path, make_server: type[Server]
+) -> None:
+    server = make_server(tmp_path / "data")
+    server.start(timeout=180)
+    url = f"sqlite:///{(tmp_path / 'data' / 'coach.db').resolve()}"
+    with httpx.Client(base_url=server.url, timeout=60) as http:
+        sids = [_start(http) for _ in range(8)]
+
+    def safe_reply(job: tuple[str, str]) -> tuple[str, int, str]:
+        try:
+            return (job[0], *_reply(server.url, *job))
+        except httpx.HTTPError:
+            return job[0], 0, job[1]  # cut off by the shutdown: never acknowledged
+
+    jobs = [(sid, f"{REPLIES[i % len(REPLIES)]}（{i}）") for sid in sids for i in range(4)]
+    with ThreadPoolExecutor(16) as pool:
+        futures = [pool.submit(safe_reply, j) for j in jobs]
+        time.sleep(0.5)
+        assert server.proc is not None
+        started = time.monotonic()
+        server.proc.terminate()
+        server.proc.wait(timeout=60)
+        stopped_in = time.monotonic() - started
+        results = [f.result() for f in futures]
+    server.proc = None
+    assert stopped_in < 30
+    acknowledged = {(sid, text) for sid, status, text in results if status == 200}
+    stored = _stored(url, sids)
+    assert acknowledged <= {(sid, m.text) for sid in sids for m in stored[sid] if m.role == "rep"}
+    for sid in sids:
+        assert [m.seq for m in stored[sid]] == list(range(len(stored[sid])))
+
+
+def test_a_second_server_on_the_same_sqlite_data_dir_is_refused(tmp_path: Path, make_server: type[Server]) -> None:
+    first = make_server(tmp_path / "data")
+    first.start(timeout=180)
+    try:
+        second = make_server(tmp_path / "data")
+        with pytest.raises(RuntimeError, match="another coach server|DATA_DIR"):
+            second.start(timeout=60)
+    finally:
+        first.stop()

@@ -62,7 +62,13 @@
       const cl = el("ul", "cites");
       for (const c of s.citations) {
         const li = el("li");
-        li.appendChild(el("cite", null, c.source));
+        const cite = el("cite");
+        const link = el("a", null, c.source);
+        // The passage page shows the cited text highlighted in its document.
+        link.href = "/knowledge/passage?source=" + encodeURIComponent(c.source) +
+          "&text=" + encodeURIComponent(c.text.slice(0, 60)) + "#cited";
+        cite.appendChild(link);
+        li.appendChild(cite);
         li.appendChild(el("span", null, c.text));
         cl.appendChild(li);
       }

@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 #: The repository root when running from a checkout (editable install).
@@ -55,6 +55,11 @@ class Settings(BaseSettings):
         ge=1024,
         description="Largest request body accepted; a bigger one is answered 413 before it is parsed.",
     )
+    max_upload_bytes: int = Field(
+        default=32 * 1024 * 1024,
+        ge=1024,
+        description="Largest document upload to the knowledge library (PDFs are large).",
+    )
     score_budget_s: float = Field(
         default=20.0,
         gt=0,
@@ -63,6 +68,19 @@ class Settings(BaseSettings):
     engine: Literal["embedded", "llm", "auto"] = Field(
         default="embedded", description="Who scores and voices the customer: embedded (offline), llm, or auto."
     )
+    llm_base_url: str | None = Field(
+        default=None,
+        description="OpenAI-compatible chat endpoint (…/v1) for the llm engine; setting it turns COACH_ENGINE=auto into llm.",
+    )
+    llm_model: str = Field(default="default", description="Model name sent to the LLM endpoint.")
+    llm_api_key: SecretStr | None = Field(
+        default=None, description="API key of the LLM endpoint; kept as a secret, never logged or echoed."
+    )
+    llm_timeout_s: float = Field(
+        default=15.0, gt=0, le=300, description="Longest one LLM call may take before the embedded engine answers."
+    )
+    llm_max_tokens: int = Field(default=512, ge=16, le=8192, description="Most tokens one LLM answer may have.")
+    llm_temperature: float = Field(default=0.7, ge=0, le=2, description="Sampling temperature of the customer's voice.")
     reply_wait_s: float = Field(
         default=90.0, gt=0, le=600, description="How long a reply waits for an earlier reply to the same session."
     )
@@ -72,6 +90,53 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = 8000
     language: Literal["zh", "en"] = "zh"
+
+    # Chat bots (docs/channels.md). Named as the platforms' docs name them; COACH_-prefixed works too.
+    slack_signing_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("slack_signing_secret", "SLACK_SIGNING_SECRET", "COACH_SLACK_SIGNING_SECRET"),
+        description="Slack app's signing secret; with SLACK_BOT_TOKEN it enables POST /slack/events.",
+    )
+    slack_bot_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("slack_bot_token", "SLACK_BOT_TOKEN", "COACH_SLACK_BOT_TOKEN"),
+        description="Slack bot token (xoxb-…).",
+    )
+    slack_api_base: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("slack_api_base", "SLACK_API_BASE", "COACH_SLACK_API_BASE"),
+        description="Slack Web API base URL; unset is Slack's own (a loopback stub in tests).",
+    )
+    wecom_token: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("wecom_token", "WECOM_TOKEN", "COACH_WECOM_TOKEN"),
+        description="WeCom callback Token; with the other WECOM_* values it enables /wecom/callback.",
+    )
+    wecom_encoding_aes_key: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("wecom_encoding_aes_key", "WECOM_ENCODING_AES_KEY", "COACH_WECOM_ENCODING_AES_KEY"),
+        description="WeCom callback EncodingAESKey (43 characters).",
+    )
+    wecom_corp_id: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("wecom_corp_id", "WECOM_CORP_ID", "COACH_WECOM_CORP_ID"),
+        description="WeCom corp id (ww…).",
+    )
+    wecom_corp_secret: SecretStr | None = Field(
+        default=None,
+        validation_alias=AliasChoices("wecom_corp_secret", "WECOM_CORP_SECRET", "COACH_WECOM_CORP_SECRET"),
+        description="The self-built app's Secret, for access tokens.",
+    )
+    wecom_agent_id: int | None = Field(
+        default=None,
+        validation_alias=AliasChoices("wecom_agent_id", "WECOM_AGENT_ID", "COACH_WECOM_AGENT_ID"),
+        description="The self-built app's AgentId.",
+    )
+    wecom_api_base: str = Field(
+        default="https://qyapi.weixin.qq.com/cgi-bin/",
+        validation_alias=AliasChoices("wecom_api_base", "WECOM_API_BASE", "COACH_WECOM_API_BASE"),
+        description="WeCom server API base URL (a loopback stub in tests).",
+    )
 
     @property
     def index_path(self) -> Path:

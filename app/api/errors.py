@@ -182,6 +182,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DataError, on_out_of_range)
     app.add_exception_handler(Exception, on_unhandled)
     settings = app.state.settings
-    app.add_middleware(BodyLimitMiddleware, limit=settings.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.max_body_bytes,
+        upload_limit=settings.max_upload_bytes,
+        upload_prefixes=("/api/v1/library/", "/trainer/library"),
+    )
     app.add_middleware(RequestIdMiddleware)
     install_openapi(app, settings)

@@ -73,17 +73,27 @@ class BodyLimitMiddleware:
     message; later ``receive`` calls go to the server, so disconnects are still seen.
     """
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    def __init__(
+        self, app: ASGIApp, limit: int, *, upload_limit: int | None = None, upload_prefixes: tuple[str, ...] = ()
+    ) -> None:
         self.app = app
         self.limit = limit
+        self.upload_limit = upload_limit or limit
+        self.upload_prefixes = upload_prefixes
+
+    def _limit_for(self, scope: Scope) -> int:
+        """Document uploads (the knowledge library) may be larger than API bodies."""
+        path = str(scope.get("path", ""))
+        return self.upload_limit if self.upload_prefixes and path.startswith(self.upload_prefixes) else self.limit
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope.get("method") not in _METHODS_WITH_BODY:
             await self.app(scope, receive, send)
             return
+        limit = self._limit_for(scope)
         declared = self._declared_length(scope)
-        if declared is not None and declared > self.limit:
-            await self._too_large(scope, receive, send)
+        if declared is not None and declared > limit:
+            await self._too_large(scope, receive, send, limit)
             return
         chunks: list[bytes] = []
         size = 0
@@ -94,8 +104,8 @@ class BodyLimitMiddleware:
                 return
             chunk = message.get("body", b"")
             size += len(chunk)
-            if size > self.limit:
-                await self._too_large(scope, receive, send)
+            if size > limit:
+                await self._too_large(scope, receive, send, limit)
                 return
             chunks.append(chunk)
             if not message.get("more_body", False):
@@ -113,11 +123,11 @@ class BodyLimitMiddleware:
                     return None
         return None
 
-    async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _too_large(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         from app.api.errors import api_text, error_response  # errors imports this module
 
         request = Request(scope, receive)
-        message = api_text("body_too_large", str(getattr(request.state, "lang", "zh"))).format(limit=self.limit)
+        message = api_text("body_too_large", str(getattr(request.state, "lang", "zh"))).format(limit=limit)
         response = error_response(request, 413, message)
         response.headers["Connection"] = "close"  # the rest of the body is not read
         await response(scope, receive, send)

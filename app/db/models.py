@@ -228,3 +228,20 @@ class LibraryIndexState(Base):
     version: Mapped[int] = mapped_column(Integer, default=0)
     lease_token: Mapped[str | None] = mapped_column(String(32), nullable=True)
     lease_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ChannelEvent(Base):
+    """A chat platform's event already taken in (a Slack event_id, a WeCom MsgId).
+
+    Platforms resend an event they think was missed (Slack's X-Slack-Retry-Num, WeCom's
+    retries after 5 s); the unique key makes the first worker to insert it the only one to play
+    it, across processes. See :mod:`app.db.channel_events`.
+    """
+
+    __tablename__ = "channel_events"
+    __table_args__ = (UniqueConstraint("channel", "event_id", name="uq_channel_events_channel_event_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    event_id: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)

@@ -198,3 +198,15 @@ def test_a_builtin_playbook_citation_links_to_its_passage(client: TestClient) ->
 def test_with_builtins_off_and_an_empty_library_the_service_is_ready(lib_client: TestClient) -> None:
     assert services_of(lib_client).library.retriever.chunks() == []
     assert lib_client.get("/readyz").status_code == 200
+
+
+def test_a_document_larger_than_an_api_body_can_be_uploaded(lib_client: TestClient) -> None:
+    """Uploads have their own limit (COACH_MAX_UPLOAD_BYTES): a 1 MiB document is fine, a 1 MiB JSON body is not."""
+    big = ("价格异议的处理：先共情，再追问客户真正比较的是什么。\n" * 20_000).encode("utf-8")
+    assert len(big) > 1024 * 1024
+    r = lib_client.put("/api/v1/library/documents/大文件.txt", content=big)
+    assert r.status_code == 202, r.text[:300]
+    assert settled(lib_client, timeout=180)["大文件.txt"]["status"] == "ready"
+    too_big = lib_client.post("/api/v1/score", content=b'{"reply": "' + b"x" * (1024 * 1024) + b'"}',
+                              headers={"Content-Type": "application/json"})  # fmt: skip
+    assert too_big.status_code == 413

@@ -9,7 +9,9 @@
   function update(doc) {
     const row = box.querySelector('tr[data-doc="' + CSS.escape(doc.name) + '"]');
     if (!row) return false;
-    row.querySelector(".lib-status").textContent = T[doc.status] || doc.status;
+    const tag = row.querySelector(".lib-status");
+    tag.textContent = T[doc.status] || doc.status;
+    tag.className = "tag lib-status lib-" + doc.status;
     const bar = row.querySelector(".lib-bar");
     bar.hidden = !(doc.status === "queued" || doc.status === "indexing");
     bar.querySelector("i").style.width = doc.progress + "%";

@@ -1,0 +1,181 @@
+"""Load and fault test: N concurrent role-play sessions against `coach serve` with 1 or more workers.
+
+Loopback only, bounded in time. For each worker count and each N, it starts a fresh server on a
+private data dir (SQLite unless ``--database-url``), opens N sessions and has each play
+``--turns`` replies in its own thread, then reports turns/s and p50/p95 turn latency. With
+``--kill``, one worker is killed with SIGKILL two seconds into each run (uvicorn's supervisor
+starts a new one); afterwards the database is checked: every acknowledged reply (HTTP 200) is
+stored exactly once, scored and answered, and every session's ``seq`` runs without gaps.
+
+    .venv/bin/python scripts/load_test.py --workers 1 2 --sessions 10 50 100 --turns 5
+    .venv/bin/python scripts/load_test.py --workers 2 --sessions 50 --turns 5 --kill
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+REPLIES = [
+    "理解您的顾虑。方便说说您主要拿哪几项在比较吗？",
+    "我们的方案包含三年上门维修，算下来每年能省不少停机损失。",
+    "除了价格，您最看重的是稳定性还是售后？",
+    "上季度我们给同行业客户部署后，故障率降了三成。",
+    "您看下周二上午我带案例来当面聊聊？",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def children(pid: int) -> list[int]:
+    out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
+    return [int(p) for p in out]
+
+
+def start(workers: int, data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COACH_REPLY_LEASE_S": "5"}
+    if database_url:
+        env["COACH_DATABASE_URL"] = database_url
+    cmd = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port), "--data-dir", str(data_dir),
+           "--workers", str(workers), "--migrate", "--log-level", "warning"]  # fmt: skip
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 600
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            pass
+        if proc.poll() is not None:
+            raise SystemExit("coach serve exited")
+        time.sleep(0.5)
+    proc.kill()
+    raise SystemExit("coach serve did not become ready")
+
+
+def run(base: str, sessions: int, turns: int, kill_from: int | None) -> dict[str, object]:
+    with httpx.Client(base_url=base, timeout=60) as http:
+        sids = [http.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": i}).json()["id"]
+                for i in range(sessions)]  # fmt: skip
+    latencies: list[float] = []
+    outcomes: Counter[str] = Counter()
+    acknowledged: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def play(idx: int) -> None:
+        with httpx.Client(base_url=base, timeout=120) as http:
+            for t in range(turns):
+                text = f"{REPLIES[t % len(REPLIES)]}（#{idx}-{t}）"
+                began = time.perf_counter()
+                try:
+                    r = http.post(f"/api/v1/sessions/{sids[idx]}/messages", json={"text": text})
+                    status = str(r.status_code)
+                except httpx.HTTPError:
+                    status = "connection"
+                with lock:
+                    outcomes[status] += 1
+                    if status == "200":
+                        latencies.append(time.perf_counter() - began)
+                        acknowledged.append((sids[idx], text))
+
+    killed: list[int] = []
+    if kill_from is not None:
+        def killer() -> None:
+            time.sleep(2.0)
+            pids = children(kill_from)
+            if pids:
+                os.kill(pids[0], signal.SIGKILL)
+                killed.append(pids[0])
+
+        threading.Thread(target=killer, daemon=True).start()
+    began = time.perf_counter()
+    with ThreadPoolExecutor(sessions) as pool:
+        list(pool.map(play, range(sessions)))
+    wall = time.perf_counter() - began
+    lat = sorted(latencies)
+    return {
+        "sessions": sessions, "turns": len(lat), "wall_s": round(wall, 2), "turns_per_s": round(len(lat) / wall, 1),
+        "p50_ms": round(statistics.median(lat) * 1000) if lat else None,
+        "p95_ms": round(lat[int(0.95 * (len(lat) - 1))] * 1000) if lat else None,
+        "outcomes": dict(outcomes), "killed": killed, "session_ids": sids, "acknowledged": acknowledged,
+    }  # fmt: skip
+
+
+def check(url: str, result: dict[str, object]) -> dict[str, int]:
+    from sqlalchemy import select
+    from sqlalchemy.orm import selectinload
+
+    from app.db.engine import Database
+    from app.db.models import Message
+
+    sids = list(result["session_ids"])  # type: ignore[call-overload]
+    acked = list(result["acknowledged"])  # type: ignore[call-overload]
+    database = Database(url)
+    with database.session() as db:
+        rows = db.scalars(select(Message).where(Message.session_id.in_(sids)).options(selectinload(Message.score))).all()
+        scored = Counter((m.session_id, m.text) for m in rows if m.role == "rep" and m.score is not None)
+        gaps = 0
+        for sid in sids:
+            seqs = sorted(m.seq for m in rows if m.session_id == sid)
+            gaps += seqs != list(range(len(seqs)))
+    database.dispose()
+    lost = sum(1 for key in acked if scored[tuple(key)] == 0)
+    duplicated = sum(1 for key in acked if scored[tuple(key)] > 1)
+    return {"acknowledged": len(acked), "lost": lost, "duplicated": duplicated, "sessions_with_seq_gaps": gaps}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    ap.add_argument("--sessions", type=int, nargs="+", default=[10, 50, 100])
+    ap.add_argument("--turns", type=int, default=5)
+    ap.add_argument("--kill", action="store_true", help="SIGKILL one worker two seconds into each run")
+    ap.add_argument("--database-url", default=None)
+    args = ap.parse_args()
+    rows = []
+    for workers in args.workers:
+        for n in args.sessions:
+            with tempfile.TemporaryDirectory() as tmp:
+                port = free_port()
+                proc = start(workers, Path(tmp) / "data", port, args.database_url)
+                try:
+                    result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None)
+                finally:
+                    proc.terminate()
+                    proc.wait(timeout=120)
+                url = args.database_url or f"sqlite:///{Path(tmp) / 'data' / 'coach.db'}"
+                integrity = check(url, result)
+            row = {"workers": workers, **{k: v for k, v in result.items() if k not in ("session_ids", "acknowledged")}, **integrity}
+            rows.append(row)
+            print(json.dumps(row, ensure_ascii=False), flush=True)
+    print("\n| workers | sessions | turns | turns/s | p50 ms | p95 ms | non-200 | lost | duplicated |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        non200 = sum(v for k, v in dict(r["outcomes"]).items() if k != "200")  # type: ignore[call-overload]
+        print(f"| {r['workers']} | {r['sessions']} | {r['turns']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} "
+              f"| {non200} | {r['lost']} | {r['duplicated']} |")  # fmt: skip
+
+
+if __name__ == "__main__":
+    main()

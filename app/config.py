@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     reply_lease_s: float = Field(
         default=120.0, gt=0, le=3600, description="After this long a reply's claim on its session expires (a crashed worker)."
     )
+    allowed_hosts: list[str] = Field(
+        default=["127.0.0.1", "localhost", "::1", "testserver"],
+        description=(
+            "Host names the service answers to (a foreign Host header is a DNS-rebinding attempt: 400). "
+            "Add the name reps use, e.g. coach.example.com; '*' allows any. 'testserver' is the test client's."
+        ),
+    )
     host: str = "127.0.0.1"
     port: int = 8000
     language: Literal["zh", "en"] = "zh"

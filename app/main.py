@@ -47,7 +47,10 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
     from app.api import catalog, health, sessions, trainer
     from app.api import library as library_api
     from app.api.errors import install_error_handlers
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     from app.api.refresh import ScenarioRefreshMiddleware
+    from app.web.security import SameOriginMiddleware, SecurityHeadersMiddleware
     from app.web import library as library_pages
     from app.web import pages
     from app.web import trainer as trainer_pages
@@ -87,6 +90,10 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
     install_error_handlers(app)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(ScenarioRefreshMiddleware, services=services)
+    # Outermost last: a foreign Host or a cross-site write is refused before any work.
+    app.add_middleware(SameOriginMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     for router in (health.router, sessions.router, catalog.router, trainer.router, pages.router, trainer_pages.router):
         app.include_router(router)
     for router in (library_api.router, library_pages.router):

@@ -43,6 +43,7 @@ log = logging.getLogger("app.api")
 API_STRINGS: dict[str, tuple[str, str]] = {
     "internal_error": ("服务器内部错误，请稍后重试；如果一再出现，请把请求编号告诉管理员。", "Internal server error; try again, and if it persists give the administrator the request id."),
     "request_id": ("请求编号", "Request id"),
+    "cross_site": ("已拒绝：这个请求来自其他网站。请在本系统的页面里操作。", "Refused: this request came from another site. Use this application's own pages."),
     "body_too_large": ("请求内容太大（上限 {limit} 字节）。", "The request body is too large (limit: {limit} bytes)."),
     "out_of_range": ("请求里的数字超出范围。", "A number in the request is out of range."),
     "score_timeout": ("评分超时（超过 {budget} 秒），请缩短回复或上下文后重试。", "Scoring took longer than {budget} s; try a shorter reply or context."),

@@ -75,6 +75,12 @@ def register(app: typer.Typer) -> None:
                 "so anyone who can reach this port can use the trainer console",
                 file=sys.stderr,
             )
+            if set(settings.allowed_hosts) <= {"127.0.0.1", "localhost", "::1", "testserver"}:
+                print(
+                    "note: only requests addressed to localhost are answered; set COACH_ALLOWED_HOSTS "
+                    '(e.g. \'["coach.example.com"]\') to the name reps use',
+                    file=sys.stderr,
+                )
         print(
             f"ready in {time.perf_counter() - started:.1f}s ({workers} worker{'s' if workers > 1 else ''}): "
             f"http://{settings.host}:{settings.port}/",

@@ -20,6 +20,7 @@ def claim_event(database: Database, channel: str, event_id: str) -> bool:
     values = {"channel": channel, "event_id": event_id[:200], "received_at": utcnow()}
     with database.write() as db:
         dialect = db.get_bind().dialect.name
+        stmt: postgresql.Insert | sqlite.Insert
         if dialect == "postgresql":
             stmt = postgresql.insert(ChannelEvent).values(**values).on_conflict_do_nothing()
         elif dialect == "sqlite":

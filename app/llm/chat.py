@@ -54,3 +54,20 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         temperature=settings.llm_temperature,
         extra_body={"max_tokens": settings.llm_max_tokens},
     )
+
+
+def transient_errors() -> tuple[type[BaseException], ...]:
+    """Endpoint errors worth one more try: overload and server errors, not refusals or timeouts.
+
+    A refused connection or a timeout is not retried: the endpoint is down or too slow, and the
+    rep is waiting; the circuit breaker, not a retry, deals with a dead endpoint.
+    """
+    try:
+        import openai
+    except ImportError:  # fake models in tests: nothing transient to retry
+        return ()
+    return (openai.RateLimitError, openai.InternalServerError)
+
+
+#: Backoff of LangChain's ``with_retry``: short, because a rep is waiting for the answer.
+RETRY_BACKOFF = {"initial": 0.2, "max": 1.0, "exp_base": 2.0, "jitter": 0.2}

@@ -1,0 +1,65 @@
+"""The LLM engine's scorer: the embedded scorer, plus the LLM judge when it answers in time.
+
+The embedded scorer always runs first: it validates the reply (empty, too long, unknown scenario
+raise exactly as in the embedded engine), finds the citations the judge is shown, and is the
+answer whenever the judge cannot give one. A missing or invalid verdict, a dead or slow endpoint,
+or an open circuit breaker give the embedded result with ``engine: "embedded"`` and the flag
+``llm_unavailable``, so callers and the analytics can tell.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping, Sequence
+
+from app.coach.scorer import ContextLike, as_turns
+from app.domain import ScoreResult
+from app.llm.breaker import CircuitBreaker
+from app.llm.judge import LLMJudge, blend
+from app.ports import ScenarioSource, Scorer
+
+log = logging.getLogger(__name__)
+
+#: The notice on a result the LLM should have judged but did not.
+UNAVAILABLE = "llm_unavailable"
+
+
+class LLMScorer:
+    """:class:`app.ports.Scorer`: the embedded score blended with the LLM judge's verdict."""
+
+    def __init__(self, embedded: Scorer, scenarios: ScenarioSource, judge: LLMJudge, breaker: CircuitBreaker) -> None:
+        self.embedded = embedded
+        self.scenarios = scenarios
+        self.judge = judge
+        self.breaker = breaker
+
+    def score(
+        self,
+        scenario_id: str,
+        customer: str,
+        reply: str,
+        *,
+        lang: str | None = None,
+        context: Sequence[Mapping[str, str]] | None = None,
+    ) -> ScoreResult:
+        """The blended score of ``reply``, or the embedded one with the ``llm_unavailable`` notice."""
+        result = self.embedded.score(scenario_id, customer, reply, lang=lang, context=context)
+        if not self.breaker.allow():
+            return _unavailable(result)
+        scenario = self.scenarios.get(scenario_id)
+        try:
+            verdict = self.judge.verdict(scenario, customer, reply, result, _plain(context))
+        except Exception as exc:  # endpoint down, timeout, malformed answer: the embedded score stands
+            self.breaker.failure()
+            log.warning("LLM judge unavailable (%s); using the embedded score", type(exc).__name__)
+            return _unavailable(result)
+        self.breaker.success()
+        return blend(result, verdict, scenario)
+
+
+def _unavailable(result: ScoreResult) -> ScoreResult:
+    return result.model_copy(update={"engine": "embedded", "flags": [*result.flags, UNAVAILABLE]})
+
+
+def _plain(context: ContextLike) -> list[dict[str, str]]:
+    return [{"role": t.role, "text": t.text} for t in as_turns(context)]

@@ -44,17 +44,17 @@ def app_factory() -> FastAPI:
 
 def create_app(services: Services | None = None, *, migrate: bool = True, warm: bool = False) -> FastAPI:
     """Build the FastAPI app (API, pages, static files) over one composition root."""
+    from starlette.middleware.trustedhost import TrustedHostMiddleware
+
     from app.api import catalog, health, sessions, trainer
     from app.api import library as library_api
     from app.api.errors import install_error_handlers
-    from starlette.middleware.trustedhost import TrustedHostMiddleware
-
     from app.api.refresh import ScenarioRefreshMiddleware
-    from app.web.security import SameOriginMiddleware, SecurityHeadersMiddleware
     from app.web import library as library_pages
     from app.web import pages
     from app.web import trainer as trainer_pages
     from app.web.render import STATIC_DIR, LanguageMiddleware, make_templates
+    from app.web.security import SameOriginMiddleware, SecurityHeadersMiddleware
 
     if services is None:
         services = Services(load_settings())

@@ -94,6 +94,20 @@ class Settings(BaseSettings):
             "Add the name reps use, e.g. coach.example.com; '*' allows any. 'testserver' is the test client's."
         ),
     )
+    log_format: Literal["text", "json"] = Field(default="text", description="Log lines as text or JSON (one object per line).")
+    metrics_token: SecretStr | None = Field(
+        default=None, description="Bearer token for GET /metrics from other hosts (loopback needs none)."
+    )
+    # Accounts (README "Accounts"): off is the single local user, allowed on loopback only.
+    auth: Literal["off", "password"] = Field(
+        default="off",
+        description="off: one local user, no login (loopback only); password: accounts from `coach users`, web login and bearer tokens.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None, description="Signs session cookies and API tokens in password mode: 32+ random characters, the same for every worker."
+    )
+    session_hours: float = Field(default=12.0, gt=0, le=24 * 30, description="How long a web sign-in lasts.")
+    token_minutes: int = Field(default=60, ge=1, le=24 * 60, description="How long a bearer token from /api/v1/auth/token lasts.")
     host: str = "127.0.0.1"
     port: int = 8000
     language: Literal["zh", "en"] = "zh"

@@ -39,7 +39,11 @@ def app_factory() -> FastAPI:
     ``coach serve`` has migrated the database and built the knowledge index before starting the
     workers; each worker warms its own models before it accepts requests.
     """
-    return create_app(Services(load_settings()), migrate=False, warm=True)
+    from app.observability.logs import configure_logging
+
+    settings = load_settings()
+    configure_logging(settings.log_format)
+    return create_app(Services(settings), migrate=False, warm=True)
 
 
 def create_app(services: Services | None = None, *, migrate: bool = True, warm: bool = False) -> FastAPI:
@@ -48,8 +52,10 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
 
     from app.api import catalog, health, sessions, trainer
     from app.api import library as library_api
+    from app.api import metrics as metrics_api
     from app.api.errors import install_error_handlers
     from app.api.refresh import ScenarioRefreshMiddleware
+    from app.observability.metrics import MetricsMiddleware
     from app.web import library as library_pages
     from app.web import pages
     from app.web import trainer as trainer_pages
@@ -90,14 +96,19 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
     install_error_handlers(app)
     app.add_middleware(LanguageMiddleware)
     app.add_middleware(ScenarioRefreshMiddleware, services=services)
+    app.add_middleware(MetricsMiddleware)
     # Outermost last: a foreign Host or a cross-site write is refused before any work.
     app.add_middleware(SameOriginMiddleware)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     for router in (health.router, sessions.router, catalog.router, trainer.router, pages.router, trainer_pages.router):
         app.include_router(router)
-    for router in (library_api.router, library_pages.router):
+    for router in (library_api.router, library_pages.router, metrics_api.router):
         app.include_router(router)
+    if services.slack is not None:  # chat bots, only when configured (docs/channels.md)
+        app.include_router(services.slack.router)
+    if services.wecom is not None:
+        app.include_router(services.wecom.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -39,9 +39,20 @@ class CustomerVoice(Protocol):
         ...
 
     def line(
-        self, scenario: Scenario, state_id: str, motive_id: str, rng: random.Random, used: list[str]
+        self,
+        scenario: Scenario,
+        state_id: str,
+        motive_id: str,
+        rng: random.Random,
+        used: list[str],
+        *,
+        context: Sequence[Mapping[str, str]] = (),
     ) -> str:
-        """The customer's line in ``state_id``; appends what was said to ``used``."""
+        """The customer's line in ``state_id``; appends what was said to ``used``.
+
+        ``context`` is the conversation so far (``{"role", "text"}``, oldest first, ending with the
+        rep's reply being answered), for a voice that answers it in its own words.
+        """
         ...
 
     def ending(self, lines: Sequence[str], rng: random.Random, used: list[str]) -> str:

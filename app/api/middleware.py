@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from contextvars import ContextVar
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -24,6 +25,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+#: The current request's id, for log records (threads started by the request copy the context).
+REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 def request_id_of(request: Request) -> str:
@@ -55,6 +60,7 @@ class RequestIdMiddleware:
             return
         rid = _incoming_id(scope) or uuid.uuid4().hex
         scope.setdefault("state", {})["request_id"] = rid
+        REQUEST_ID.set(rid)  # every log line of this request carries it (app/observability/logs.py)
         header = (REQUEST_ID_HEADER.lower().encode(), rid.encode())
 
         async def send_with_id(message: Message) -> None:

@@ -9,6 +9,7 @@ replies: a word like "start" only counts as a command when a scenario name follo
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal, Protocol
@@ -17,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.channels.base import IncomingMessage, OutputChannel
 from app.channels.gateway import Conversations, notice_text
+from app.coach.wording import lang_key
 from app.db.channel_events import latest_session
 from app.domain import ScoreResult
 from app.scenarios.loader import ScenarioRegistry
@@ -109,6 +111,23 @@ def hint_text(scenario: Scenario, last: ScoreResult | None, lang: str) -> str:
     if last is not None and last.feedback:
         text += "\n" + notice_text("hint_last", lang, feedback=last.feedback)
     return text
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The words the bots put around scores, in the rep's language."""
+    if lang_key(lang) == "zh":
+        return {"score": "得分", "band": "档", "full": "完整反馈", "hint": "提示", "end": "结束",
+                "better": "更好的回复", "sources": "参考资料", "card": "成绩单", "best": "最佳回复",
+                "weakest": "最弱回复", "done": "练习结束", "customer": "客户"}
+    return {"score": "Score", "band": "band", "full": "Full feedback", "hint": "Hint", "end": "End",
+            "better": "Better reply", "sources": "Sources", "card": "Scorecard", "best": "Best reply",
+            "weakest": "Weakest reply", "done": "Practice over", "customer": "Customer"}
+
+
+def one_line(text: str, limit: int = 140) -> str:
+    """The feedback's first sentence, for the compact card."""
+    first = re.split(r"(?<=[。！？.!?])\s*", text.strip(), maxsplit=1)[0]
+    return first if len(first) <= limit else first[: limit - 1] + "…"
 
 
 class ChatOutput(OutputChannel, Protocol):

@@ -25,7 +25,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from starlette.concurrency import run_in_threadpool
 
 from app.channels.base import IncomingMessage, ScoreCard, WholeLineChannel
-from app.channels.commands import ChatBot, Choice, match_scenario
+from app.channels.commands import ChatBot, Choice, labels, match_scenario, one_line
 from app.channels.gateway import notice_text
 from app.coach.wording import lang_key
 from app.coach.wording import table as words
@@ -55,25 +55,9 @@ def _button(label: str, action: str, value: str) -> dict[str, object]:
     return {"type": "button", "text": {"type": "plain_text", "text": label}, "action_id": action, "value": value}
 
 
-def _labels(lang: str) -> dict[str, str]:
-    if lang_key(lang) == "zh":
-        return {"score": "得分", "band": "档", "full": "完整反馈", "hint": "提示", "end": "结束",
-                "better": "更好的回复", "sources": "参考资料", "card": "成绩单", "best": "最佳回复",
-                "weakest": "最弱回复", "done": "练习结束", "customer": "客户"}
-    return {"score": "Score", "band": "band", "full": "Full feedback", "hint": "Hint", "end": "End",
-            "better": "Better reply", "sources": "Sources", "card": "Scorecard", "best": "Best reply",
-            "weakest": "Weakest reply", "done": "Practice over", "customer": "Customer"}
-
-
-def one_line(text: str, limit: int = 140) -> str:
-    """The feedback's first sentence, for the compact card."""
-    first = re.split(r"(?<=[。！？.!?])\s*", text.strip(), maxsplit=1)[0]
-    return first if len(first) <= limit else first[: limit - 1] + "…"
-
-
 def card_blocks(card: ScoreCard, ref: str) -> Blocks:
     """The compact score card: score, one line of feedback, buttons (full feedback, hint, end)."""
-    w = _labels(card.score.language)
+    w = labels(card.score.language)
     text = f"*{w['score']} {card.score.score}* · {w['band']} {card.score.band}/5\n{one_line(card.score.feedback)}"
     buttons = [_button(w["full"], "coach_feedback", json.dumps({**json.loads(ref), "s": card.seq}))]
     if not card.done:
@@ -86,7 +70,7 @@ def card_blocks(card: ScoreCard, ref: str) -> Blocks:
 
 def feedback_blocks(result: ScoreResult) -> Blocks:
     """The full feedback: criteria, feedback, better reply, citations."""
-    w, key = _labels(result.language), lang_key(result.language)
+    w, key = labels(result.language), lang_key(result.language)
     names = words(key, "criteria")
     crit = "\n".join(f"• {names.get(c.id, c.id)}: {'—' if c.score is None else c.score} {c.comment}" for c in result.criteria)
     blocks: Blocks = [_section(f"*{w['score']} {result.score}* · {w['band']} {result.band}/5\n{crit}"),
@@ -99,7 +83,7 @@ def feedback_blocks(result: ScoreResult) -> Blocks:
 
 def scorecard_blocks(card: Scorecard, lang: str) -> Blocks:
     """The end-of-practice scorecard."""
-    w, key = _labels(lang), lang_key(lang)
+    w, key = labels(lang), lang_key(lang)
     names = words(key, "criteria")
     crit = " · ".join(f"{names.get(c.id, c.id)} {'—' if c.score is None else c.score}" for c in card.criteria)
     lines = [f"*{w['card']}: {card.average}* · {w['band']} {card.band}/5", crit, card.summary]
@@ -156,11 +140,11 @@ class SlackOutput(WholeLineChannel):
     async def score_card(self, card: ScoreCard) -> None:
         """The compact card, to the rep only."""
         self.lang = card.score.language
-        await self.to_rep(f"{_labels(self.lang)['score']} {card.score.score}", card_blocks(card, self.ref))
+        await self.to_rep(f"{labels(self.lang)['score']} {card.score.score}", card_blocks(card, self.ref))
 
     async def scorecard(self, card: Scorecard) -> None:
         """The scorecard, to the rep only."""
-        await self.to_rep(f"{_labels(self.lang)['card']} {card.average}", scorecard_blocks(card, self.lang))
+        await self.to_rep(f"{labels(self.lang)['card']} {card.average}", scorecard_blocks(card, self.lang))
 
     async def notice(self, key: str, text: str) -> None:
         """Help, hints and problems, to the rep only."""
@@ -174,9 +158,9 @@ class SlackOutput(WholeLineChannel):
 class SlackBot:
     """The bolt app, its FastAPI route, and the listeners that feed :class:`ChatBot`."""
 
-    def __init__(self, settings: Settings, bot: ChatBot, database: Database) -> None:
+    def __init__(self, settings: Settings, bot: Callable[[], ChatBot], database: Database) -> None:
         assert settings.slack_signing_secret is not None and settings.slack_bot_token is not None
-        self.bot, self.database = bot, database
+        self._bot, self.database = bot, database
         self.client = AsyncWebClient(
             token=settings.slack_bot_token.get_secret_value(),
             base_url=settings.slack_api_base or AsyncWebClient.BASE_URL,
@@ -202,6 +186,11 @@ class SlackBot:
         async def slack_events(request: Request) -> Response:
             """Slack's Events API, interactivity and slash commands all arrive here."""
             return await handler.handle(request)
+
+    @property
+    def bot(self) -> ChatBot:
+        """The shared chat commands, built on first use (the engine is not needed to mount the route)."""
+        return self._bot()
 
     async def _dedup(
         self, body: dict[str, object], resp: BoltResponse, next: Callable[[], Awaitable[None]]

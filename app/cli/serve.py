@@ -12,6 +12,7 @@ settings from the environment and warms before accepting requests.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -45,6 +46,7 @@ def register(app: typer.Typer) -> None:
 
         from app.db.preflight import StartupError, acquire_data_dir_lock, preflight
         from app.main import create_app
+        from app.observability.logs import configure_logging
         from app.services.container import Services
 
         settings = settings_from_cli(host=host, port=port, data_dir=data_dir)
@@ -86,17 +88,23 @@ def register(app: typer.Typer) -> None:
             f"http://{settings.host}:{settings.port}/",
             file=sys.stderr,
         )
+        configure_logging(settings.log_format, log_level)
+        if workers > 1:  # each worker writes its metrics here; GET /metrics adds them up
+            metrics_dir = settings.data_dir / ".metrics"
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+            metrics_dir.mkdir(parents=True, exist_ok=True)
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir.resolve())
         try:
             if workers == 1:
                 uvicorn.run(
                     create_app(services, migrate=False), host=settings.host, port=settings.port,
-                    log_level=log_level, timeout_graceful_shutdown=int(shutdown_grace),
+                    log_level=log_level, log_config=None, timeout_graceful_shutdown=int(shutdown_grace),
                 )  # fmt: skip
             else:
                 services.close()
                 uvicorn.run(
                     "app.main:app_factory", factory=True, workers=workers, host=settings.host, port=settings.port,
-                    log_level=log_level, timeout_graceful_shutdown=int(shutdown_grace),
+                    log_level=log_level, log_config=None, timeout_graceful_shutdown=int(shutdown_grace),
                 )  # fmt: skip
         finally:
             lock.release()

@@ -111,7 +111,8 @@ class RoleplayService:
             outcome = "turn_limit"
             line = self.voice.ending(list(scenario.turn_limit_lines), rng, used)
         else:
-            line = self.voice.line(scenario, target_id, session.motive_id, rng, used)
+            said = [{"role": t.role, "text": t.text} for t in session.transcript] + [{"role": "rep", "text": text}]
+            line = self.voice.line(scenario, target_id, session.motive_id, rng, used, context=said)
         new = session.model_copy(deep=True)
         new.turn = turn
         new.state_id = target_id

@@ -8,7 +8,7 @@ phrases the same move in its own words and plugs in through the same Protocol.
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from app.scenarios.schema import Scenario
 
@@ -28,8 +28,20 @@ class ScriptedVoice:
         """One of the scenario's openings."""
         return rng.choice(list(scenario.openings))
 
-    def line(self, scenario: Scenario, state_id: str, motive_id: str, rng: random.Random, used: list[str]) -> str:
-        """A variant of the state's lines, plus the motive's reveal where the state asks for it."""
+    def line(
+        self,
+        scenario: Scenario,
+        state_id: str,
+        motive_id: str,
+        rng: random.Random,
+        used: list[str],
+        *,
+        context: Sequence[Mapping[str, str]] = (),
+    ) -> str:
+        """A variant of the state's lines, plus the motive's reveal where the state asks for it.
+
+        ``context`` is ignored: the author's lines do not depend on the wording of the reply.
+        """
         state = scenario.state(state_id)
         line = pick(rng, list(state.lines), used)
         if state.reveal_motive:

@@ -7,7 +7,7 @@ event (INSERT … ON CONFLICT DO NOTHING, as :meth:`app.db.repository.Repository
 
 from __future__ import annotations
 
-from sqlalchemy import CursorResult, select
+from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
@@ -27,9 +27,8 @@ def claim_event(database: Database, channel: str, event_id: str) -> bool:
             stmt = sqlite.insert(ChannelEvent).values(**values).on_conflict_do_nothing()
         else:  # pragma: no cover - the two supported databases are above
             raise RuntimeError(f"unsupported database dialect {dialect!r}")
-        result = db.execute(stmt)
-        inserted = isinstance(result, CursorResult) and result.rowcount == 1
-    return inserted
+        # RETURNING yields the new row's id, or nothing when the key was already there.
+        return db.execute(stmt.returning(ChannelEvent.id)).scalar_one_or_none() is not None
 
 
 def latest_session(db: Session, channel: str, conversation: str, user_id: int) -> PracticeSession | None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 
@@ -25,7 +25,12 @@ class Base(DeclarativeBase):
 
 
 class User(Base):
-    """A rep or trainer. Local mode has one row, created on first use."""
+    """A rep, trainer or admin. Local mode has one row, created on first use.
+
+    In password mode (``COACH_AUTH=password``) accounts come from ``coach users``: the argon2
+    hash of the password (none: cannot sign in), the team a trainer sees, and ``disabled``
+    (kept rather than deleted, so the sessions and reviews of someone who left stay readable).
+    """
 
     __tablename__ = "users"
 
@@ -34,6 +39,22 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     role: Mapped[str] = mapped_column(String(20), default="rep")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    password_hash: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    team: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class LoginAttempt(Base):
+    """One failed sign-in, by login name and client address: the throttle counts these rows, so
+    every worker sees the same count (a per-process counter would give N workers N times the tries)."""
+
+    __tablename__ = "login_attempts"
+    __table_args__ = (Index("ix_login_attempts_name_ip_at", "name", "ip", "attempted_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    ip: Mapped[str] = mapped_column(String(64))
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, index=True)
 
 
 class Identity(Base):

@@ -7,14 +7,16 @@ A :class:`Repository` wraps one ORM session; callers decide when to commit
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from app.db.models import (
     Assignment,
     Identity,
+    LoginAttempt,
     Message,
     PracticeSession,
     ScoreDispute,
@@ -103,6 +105,34 @@ class Repository(SessionQueries):
     def users(self) -> Sequence[User]:
         """Everyone, by display name."""
         return self.db.scalars(select(User).order_by(User.display_name)).all()
+
+    def add_user(
+        self, name: str, display_name: str, role: str, team: str | None, password_hash: str | None
+    ) -> User:
+        """A new account (not committed; a taken name fails on the unique key at flush)."""
+        user = User(
+            name=name, display_name=display_name, role=role, team=team, password_hash=password_hash, disabled=False
+        )
+        self.db.add(user)
+        self.db.flush()
+        return user
+
+    def failed_logins(self, name: str, ip: str, since: datetime) -> Sequence[datetime]:
+        """When ``name`` failed to sign in from ``ip`` since ``since``, oldest first (the throttle's count)."""
+        return self.db.scalars(
+            select(LoginAttempt.attempted_at)
+            .where(LoginAttempt.name == name, LoginAttempt.ip == ip, LoginAttempt.attempted_at >= since)
+            .order_by(LoginAttempt.attempted_at)
+        ).all()
+
+    def record_failed_login(self, name: str, ip: str, forget_before: datetime) -> None:
+        """Store one failed sign-in, dropping everyone's failures older than the window (not committed)."""
+        self.db.execute(delete(LoginAttempt).where(LoginAttempt.attempted_at < forget_before))
+        self.db.add(LoginAttempt(name=name[:100], ip=ip[:64], attempted_at=utcnow()))
+
+    def clear_failed_logins(self, name: str, ip: str) -> None:
+        """Forget the failures of ``name`` from ``ip`` after a successful sign-in (not committed)."""
+        self.db.execute(delete(LoginAttempt).where(LoginAttempt.name == name, LoginAttempt.ip == ip))
 
     # -- trainer reviews ---------------------------------------------------
     def reviews(self, session_id: str) -> Sequence[TrainerReview]:

@@ -20,7 +20,9 @@ State = Literal["closed", "open", "half_open"]
 class CircuitBreaker:
     """Counts consecutive failures of one endpoint and decides whether to call it at all."""
 
-    def __init__(self, threshold: int = 3, cooldown_s: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, threshold: int = 3, cooldown_s: float = 30.0, clock: Callable[[], float] = time.monotonic
+    ) -> None:
         if threshold < 1:
             raise ValueError("threshold must be at least 1")
         self.threshold = threshold

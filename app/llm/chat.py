@@ -67,7 +67,3 @@ def transient_errors() -> tuple[type[BaseException], ...]:
     except ImportError:  # fake models in tests: nothing transient to retry
         return ()
     return (openai.RateLimitError, openai.InternalServerError)
-
-
-#: Backoff of LangChain's ``with_retry``: short, because a rep is waiting for the answer.
-RETRY_BACKOFF = {"initial": 0.2, "max": 1.0, "exp_base": 2.0, "jitter": 0.2}

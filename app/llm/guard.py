@@ -15,7 +15,10 @@ from collections.abc import Iterable
 from app.text.fold import detect_language, to_simplified
 
 #: The model wrote a script with speaker labels (its own or the rep's).
-_SPEAKER = re.compile(r"(^|\n)\s*[*#>\-\s]*(销售|销售员|客户|顾客|我方|rep|sales ?rep|salesperson|customer|user|assistant)\s*[:：]", re.I)
+_SPEAKER = re.compile(
+    r"(^|\n)\s*[*#>\-\s]*(销售|销售员|客户|顾客|我方|rep|sales ?rep|salesperson|customer|user|assistant)\s*[:：]",
+    re.I,
+)
 
 #: The model spoke as an assistant or about the exercise instead of as the customer.
 _OUT_OF_ROLE = re.compile(

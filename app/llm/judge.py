@@ -26,7 +26,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from app.coach.judge import cap_table
 from app.domain import CRITERIA, CriterionId, CriterionScore, ScoreResult, band_for
-from app.llm.chat import RETRY_BACKOFF, transient_errors
+from app.llm.chat import transient_errors
 from app.llm.prompts import PromptRenderer
 from app.scenarios.schema import Scenario
 
@@ -100,7 +100,7 @@ def blend(embedded: ScoreResult, verdict: Verdict, scenario: Scenario) -> ScoreR
         limits.append(top)
     score = int(round((embedded.score + verdict.weighted(scenario)) / 2))
     score = min([score, *limits])
-    by_id = {c.id: c for c in verdict.criteria}
+    by_id: dict[str, CriterionVerdict] = {c.id: c for c in verdict.criteria}
     if top is None:
         criteria = [_merge(c, by_id.get(c.id), limits) for c in embedded.criteria]
         feedback, better = verdict.feedback, verdict.better_reply
@@ -138,7 +138,7 @@ class LLMJudge:
         self.chain: Runnable[list[BaseMessage], Verdict] = chain.with_retry(
             retry_if_exception_type=(ValueError, *transient_errors()),
             stop_after_attempt=2,
-            exponential_jitter_params=RETRY_BACKOFF,  # type: ignore[arg-type]
+            wait_exponential_jitter=False,  # retry at once: a rep is waiting
         )
 
     def verdict(

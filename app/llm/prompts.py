@@ -16,12 +16,18 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from app.config import REPO_ROOT
+from app.config import REPO_ROOT, Settings
 
 PROMPTS_DIR = REPO_ROOT / "prompts"
 
 #: The templates the engine renders; a missing one is caught by the tests, not at a rep's turn.
 NAMES = ("customer", "judge", "better_reply")
+
+
+def prompts_dir(settings: Settings) -> Path:
+    """``prompts/`` beside the knowledge directory (the Docker image's /app), else the checkout's."""
+    beside = settings.knowledge_dir.parent / "prompts"
+    return beside if (beside / "customer.j2").is_file() else PROMPTS_DIR
 
 
 def as_data(text: object) -> str:

@@ -27,7 +27,9 @@ UNAVAILABLE = "llm_unavailable"
 class LLMScorer:
     """:class:`app.ports.Scorer`: the embedded score blended with the LLM judge's verdict."""
 
-    def __init__(self, embedded: Scorer, scenarios: ScenarioSource, judge: LLMJudge, breaker: CircuitBreaker) -> None:
+    def __init__(
+        self, embedded: Scorer, scenarios: ScenarioSource, judge: LLMJudge, breaker: CircuitBreaker
+    ) -> None:
         self.embedded = embedded
         self.scenarios = scenarios
         self.judge = judge

@@ -19,7 +19,7 @@ from langchain_core.runnables import Runnable
 
 from app.coach.voice import ScriptedVoice
 from app.llm.breaker import CircuitBreaker
-from app.llm.chat import RETRY_BACKOFF, transient_errors
+from app.llm.chat import transient_errors
 from app.llm.guard import inversion
 from app.llm.prompts import PromptRenderer
 from app.scenarios.schema import Scenario
@@ -49,7 +49,7 @@ class LLMVoice:
         self.chain: Runnable[list[BaseMessage], BaseMessage] = model.with_retry(
             retry_if_exception_type=transient_errors(),
             stop_after_attempt=2,
-            exponential_jitter_params=RETRY_BACKOFF,  # type: ignore[arg-type]
+            wait_exponential_jitter=False,  # retry at once: a rep is waiting
         )
 
     def opening(self, scenario: Scenario, rng: random.Random) -> str:
@@ -78,39 +78,41 @@ class LLMVoice:
         state = scenario.state(state_id)
         motive = next((m for m in scenario.persona.motives if m.id == motive_id), scenario.persona.motives[0])
         lang = _language(context)
-        prompt = self.renderer.render(
-            "customer",
-            {
-                "persona": {
-                    "name": scenario.persona.name,
-                    "company": scenario.persona.company,
-                    "role": scenario.persona.role,
-                    "types": [v for v in (getattr(scenario.persona, k) for k in _TYPES) if v],
-                    "background": scenario.persona.background.get(lang),
+        try:  # everything after allow(): a half-open probe must always be settled
+            prompt = self.renderer.render(
+                "customer",
+                {
+                    "persona": {
+                        "name": scenario.persona.name,
+                        "company": scenario.persona.company,
+                        "role": scenario.persona.role,
+                        "types": [v for v in (getattr(scenario.persona, k) for k in _TYPES) if v],
+                        "background": scenario.persona.background.get(lang),
+                    },
+                    "scenario_title": scenario.title.get(lang),
+                    "turn": sum(1 for t in context if t.get("role") == "rep"),
+                    "turn_limit": scenario.turn_limit,
+                    "motive": motive.description.get(lang),
+                    "reveal_now": state.reveal_motive,
+                    "reveal_lines": list(motive.reveal),
+                    "state_id": state.id,
+                    "state_description": state.description,
+                    "state_lines": list(state.lines),
+                    "language": lang,
+                    "transcript": [dict(t) for t in context[-MAX_TURNS:-1]],
+                    "rep_last": rep_last,
                 },
-                "scenario_title": scenario.title.get(lang),
-                "turn": sum(1 for t in context if t.get("role") == "rep"),
-                "turn_limit": scenario.turn_limit,
-                "motive": motive.description.get(lang),
-                "reveal_now": state.reveal_motive,
-                "reveal_lines": list(motive.reveal),
-                "state_id": state.id,
-                "state_description": state.description,
-                "state_lines": list(state.lines),
-                "language": lang,
-                "transcript": [dict(t) for t in context[-MAX_TURNS:-1]],
-                "rep_last": rep_last,
-            },
-        )
-        try:
+            )
             answer = self.chain.invoke(prompt.messages())
-        except Exception as exc:  # any failure of the endpoint: the scripted line answers
+        except Exception as exc:  # endpoint down, slow or refusing: the scripted line answers
             self.breaker.failure()
             log.warning("LLM voice unavailable (%s); using the scripted line", type(exc).__name__)
             return scripted
         self.breaker.success()
         text = _text(answer)
-        secrets = [] if state.reveal_motive else [motive.description.zh, motive.description.en, *motive.reveal]
+        secrets = (
+            [] if state.reveal_motive else [motive.description.zh, motive.description.en, *motive.reveal]
+        )
         why = inversion(text, language=lang, secrets=[s for s in secrets if s], rep_last=rep_last)
         if why is not None:
             log.info("LLM customer line rejected (%s); using the scripted line", why)

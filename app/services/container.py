@@ -16,6 +16,11 @@ from app.config import Settings
 from app.ports import Retriever, RoleplayEngine, Scorer
 
 if TYPE_CHECKING:
+    from langchain_core.language_models import BaseChatModel
+
+    from app.channels.commands import ChatBot
+    from app.channels.slack import SlackBot
+    from app.channels.wecom import WecomBot
     from app.coach.grading import GradeModel
     from app.db.engine import Database
     from app.library.service import KnowledgeLibrary
@@ -172,6 +177,13 @@ class Services:
 
         return build_engine(self)
 
+    @cached_property
+    def chat_model(self) -> BaseChatModel:
+        """The one chat model of the LLM engine (``COACH_LLM_*``); raises when none is configured."""
+        from app.llm.chat import make_chat_model
+
+        return make_chat_model(self.settings)
+
     @property
     def scorer(self) -> Scorer:
         """The engine's reply scorer."""
@@ -192,6 +204,35 @@ class Services:
 
         leases = Leases(self.database, ttl_s=self.settings.reply_lease_s, wait_s=self.settings.reply_wait_s)
         return PracticeService(self.database, self.roleplay, max_chars=self.settings.max_message_chars, leases=leases)
+
+    @cached_property
+    def chat_bot(self) -> ChatBot:
+        """The chat commands every bot (Slack, WeCom) plays through the one practice service."""
+        from app.channels.commands import ChatBot
+        from app.channels.gateway import Conversations
+
+        return ChatBot(Conversations(self.practice), self.scenarios)
+
+    @cached_property
+    def slack(self) -> SlackBot | None:
+        """The Slack bot when SLACK_SIGNING_SECRET and SLACK_BOT_TOKEN are set; built offline."""
+        if self.settings.slack_signing_secret is None or self.settings.slack_bot_token is None:
+            return None
+        from app.channels.slack import SlackBot
+
+        return SlackBot(self.settings, lambda: self.chat_bot, self.database)
+
+    @cached_property
+    def wecom(self) -> WecomBot | None:
+        """The WeCom bot when every WECOM_* credential is set; built offline (tokens come on first send)."""
+        s = self.settings
+        if not (s.wecom_token and s.wecom_encoding_aes_key and s.wecom_corp_id and s.wecom_corp_secret) or (
+            s.wecom_agent_id is None
+        ):
+            return None
+        from app.channels.wecom import WecomBot
+
+        return WecomBot(s, lambda: self.chat_bot, self.database)
 
     def warm(self) -> None:
         """Build the expensive parts now (index, models), so the first rep never waits for them."""

@@ -1,10 +1,12 @@
 """Engine factories: ``settings.engine`` picks who scores replies and voices the customer.
 
 An engine is a scorer plus a customer voice. ``embedded`` (the learned scorer and the scenario
-author's scripted lines) needs no network and is the default. ``auto`` is the embedded engine
-until an LLM is configured. ``llm`` arrives with the LLM engine; until then asking for it fails
-at start-up with a clear message instead of being silently ignored. A new engine plugs in as one
-more factory in :data:`FACTORIES`.
+author's scripted lines) needs no network and is the default. ``llm`` wraps the embedded engine
+with a chat model (:mod:`app.llm`): the model phrases the customer's line and gives a second
+opinion on each score, and the embedded engine answers whenever the model cannot. Without
+``COACH_LLM_BASE_URL`` it fails at start-up with one clear line instead of being silently
+ignored. ``auto`` is ``llm`` when an endpoint is configured and ``embedded`` otherwise. A new
+engine plugs in as one more factory in :data:`FACTORIES`.
 """
 
 from __future__ import annotations
@@ -48,15 +50,33 @@ def embedded(services: Services) -> Engine:
 
 
 def llm(services: Services) -> Engine:
-    """Not in this version: fail loudly rather than fall back without saying so."""
-    raise EngineUnavailableError(
-        "COACH_ENGINE=llm: the LLM engine is not available in this version; "
-        "use COACH_ENGINE=embedded (or auto, which uses the embedded engine until an LLM is configured)"
-    )
+    """The embedded engine wrapped by the LLM judge and voice, sharing one circuit breaker.
+
+    The breaker is shared because both talk to the same endpoint: when the judge finds it dead,
+    the voice stops waiting for it too.
+    """
+    from app.llm.breaker import CircuitBreaker
+    from app.llm.chat import LLMNotConfiguredError
+    from app.llm.judge import LLMJudge
+    from app.llm.prompts import PromptRenderer, prompts_dir
+    from app.llm.scorer import LLMScorer
+    from app.llm.voice import LLMVoice
+
+    try:
+        model = services.chat_model
+    except LLMNotConfiguredError as exc:
+        raise EngineUnavailableError(str(exc)) from exc
+    base = embedded(services)
+    renderer = PromptRenderer(prompts_dir(services.settings))
+    breaker = CircuitBreaker(threshold=3, cooldown_s=30.0)
+    scorer = LLMScorer(base.scorer, services.scenarios, LLMJudge(model, renderer), breaker)
+    return Engine("llm", scorer, LLMVoice(model, renderer, breaker))
 
 
 def auto(services: Services) -> Engine:
-    """The best engine that is configured: today always the embedded one."""
+    """``llm`` when an endpoint is configured (``COACH_LLM_BASE_URL``), else ``embedded``."""
+    if services.settings.llm_base_url:
+        return llm(services)
     return embedded(services)
 
 

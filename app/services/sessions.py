@@ -19,6 +19,7 @@ of a session from its position (on the session row) and its rows.
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +28,7 @@ from app.db.engine import Database
 from app.db.models import Message, PracticeSession, User
 from app.db.repository import Repository
 from app.domain import RoleplaySession, Scorecard, ScoreResult, Turn
+from app.observability.metrics import observe_turn
 from app.ports import RoleplayEngine
 from app.services.errors import (
     NothingToScoreError,
@@ -155,6 +157,7 @@ class PracticeService:
 
     def _play(self, user: User, session_id: str, text: str) -> ReplyOutcome:
         """Store the reply, score it outside any transaction, store the outcome (lease held)."""
+        started = time.perf_counter()
         with self.database.write() as db:
             repo = Repository(db)
             ps = repo.lock_session(session_id)
@@ -178,6 +181,7 @@ class PracticeService:
             repo.add_score(rep_msg, result.score)
             customer_id = repo.add_message(ps, "customer", result.customer).id
             repo.save_state(ps, result.session)
+        observe_turn(time.perf_counter() - started, result.score.engine, result.score.score)
         ps = self.load(session_id)
         by_id = {m.id: m for m in ps.messages}
         return ReplyOutcome(ps, by_id[rep_id], by_id[customer_id], result.score, result.done, result.outcome)

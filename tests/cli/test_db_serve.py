@@ -44,8 +44,9 @@ def test_serve_with_workers_refuses_an_unmigrated_database(tmp_path: Path) -> No
     assert "coach db upgrade" in result.stderr and "Traceback" not in result.stderr
 
 
-def test_serve_refuses_the_llm_engine_it_does_not_have(tmp_path: Path) -> None:
+def test_serve_refuses_the_llm_engine_without_an_endpoint(tmp_path: Path) -> None:
     env = {"COACH_DATA_DIR": str(tmp_path / "data"), "COACH_EMBEDDING_BACKEND": "fake", "COACH_ENGINE": "llm"}
+    env["COACH_LLM_BASE_URL"] = ""
     result = run(env, "serve", "--port", "1")
     assert result.returncode != 0
-    assert "COACH_ENGINE=llm" in result.stderr and "Traceback" not in result.stderr
+    assert "COACH_LLM_BASE_URL" in result.stderr and "Traceback" not in result.stderr

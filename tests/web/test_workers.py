@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 import httpx
 import pytest
+from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -84,6 +85,12 @@ def test_ten_sessions_times_ten_replies_at_once(two_workers: tuple[Server, str])
     acknowledged = [(sid, text) for sid, status, text in results if status == 200]
     # A session may reach its ending before all ten replies: those answer 409 and store nothing.
     assert all(s in (200, 409) for s in statuses) and len(acknowledged) >= 10
+    # GET /metrics adds up both workers: one turn per acknowledged reply, whichever worker played it.
+    metrics = httpx.get(server.url + "/metrics", timeout=30).text
+    turns = sum(
+        s.value for f in text_string_to_metric_families(metrics) for s in f.samples if s.name == "coach_turn_seconds_count"
+    )
+    assert turns == len(acknowledged)
     server.stop()  # both workers stop; what was acknowledged must be in the database
     stored = _stored(url, sids)
     for sid in sids:

@@ -94,6 +94,16 @@ class Settings(BaseSettings):
             "Add the name reps use, e.g. coach.example.com; '*' allows any. 'testserver' is the test client's."
         ),
     )
+    rate_limit: str = Field(
+        default="",
+        description=(
+            "Per-user limit on replies and one-off scores (limits syntax, e.g. 30/minute; empty: off, the "
+            "default, since in local mode every rep is the one local user)."
+        ),
+    )
+    redis_url: str | None = Field(
+        default=None, description="Redis for shared counters (rate limits) when several workers or replicas run."
+    )
     log_format: Literal["text", "json"] = Field(default="text", description="Log lines as text or JSON (one object per line).")
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token for GET /metrics from other hosts (loopback needs none)."

@@ -1,19 +1,23 @@
 """FastAPI dependencies, as ``Annotated`` aliases, in one place.
 
 Routers declare what they need (``SettingsDep``, ``RepoDep``,
-``CurrentUser``...) and never reach into ``app.state`` themselves. When
-accounts and roles arrive, only :func:`get_current_user` and
-:func:`get_trainer` change.
+``CurrentUser``...) and never reach into ``app.state`` themselves. All
+authorisation is here: :func:`get_current_user` (who is asking: the local
+user, or the account of a session cookie or bearer token, see
+:mod:`app.auth.login`) and :func:`require_role` (``TrainerUser``); route
+bodies never check roles themselves.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
+from app.auth.login import LoginRequiredError, principal_of
+from app.auth.tokens import Principal, password_fingerprint
 from app.config import Settings
 from app.db.engine import Database
 from app.db.models import User
@@ -63,22 +67,51 @@ def get_lang(request: Request) -> str:
     return str(getattr(request.state, "lang", "zh"))
 
 
-def get_current_user(database: Annotated[Database, Depends(get_database)]) -> User:
+async def get_principal(request: Request, settings: Annotated[Settings, Depends(get_settings)]) -> Principal | None:
+    """The request's credential in password mode (None in local mode); checks page forms' CSRF token.
+
+    Async and database-free, so the form is read once in the event loop; the account is looked
+    up by :func:`get_current_user`.
+    """
+    if settings.auth == "off":
+        return None
+    return await principal_of(request, settings)
+
+
+def get_current_user(
+    database: Annotated[Database, Depends(get_database)],
+    principal: Annotated[Principal | None, Depends(get_principal)],
+) -> User:
     """The signed-in user, read in a short session of its own (so a request that then waits for
     its turn on a session holds no connection meanwhile).
 
-    Local single-user mode (the service listens on loopback only): everyone
-    is the one local user, created on first use, who is both rep and trainer.
+    Local single-user mode (``COACH_AUTH=off``, loopback only): everyone is the one local user,
+    created on first use, who is both rep and trainer. Password mode: the account the credential
+    names, unless it was disabled or its password changed since the credential was issued.
     """
     with database.session() as db:
-        return Repository(db).get_or_create_user(LOCAL_USER, "本地用户", role="trainer")
-
-
-def get_trainer(user: Annotated[User, Depends(get_current_user)]) -> User:
-    """The current user, who must be allowed into the trainer console."""
-    if user.role not in ("trainer", "admin"):
-        raise HTTPException(status_code=403, detail="trainer access required")
+        repo = Repository(db)
+        if principal is None:
+            return repo.get_or_create_user(LOCAL_USER, "本地用户", role="trainer")
+        user = repo.user(principal.user_id)
+    if user is None or user.disabled or password_fingerprint(user.password_hash) != principal.fingerprint:
+        raise LoginRequiredError("account disabled or password changed")
     return user
+
+
+def require_role(*roles: str) -> Callable[[User], User]:
+    """A dependency giving the current user when their role is one of ``roles``, else 403."""
+
+    def dependency(user: Annotated[User, Depends(get_current_user)]) -> User:
+        if user.role not in roles:
+            raise HTTPException(status_code=403, detail=f"{' or '.join(roles)} access required")
+        return user
+
+    return dependency
+
+
+#: The current user, who must be allowed into the trainer console (trainers and admins).
+get_trainer = require_role("trainer", "admin")
 
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
@@ -90,3 +123,4 @@ PracticeDep = Annotated[PracticeService, Depends(get_practice)]
 LangDep = Annotated[str, Depends(get_lang)]
 CurrentUser = Annotated[User, Depends(get_current_user)]
 TrainerUser = Annotated[User, Depends(get_trainer)]
+AdminUser = Annotated[User, Depends(require_role("admin"))]

@@ -18,6 +18,7 @@ from fastapi.concurrency import run_in_threadpool
 from app.api.convert import score_out
 from app.api.errors import api_text
 from app.api.openapi_docs import error_doc
+from app.api.ratelimit import RateLimited
 from app.api.schemas import ScoreIn, ScoreOut
 from app.deps import LangDep, ServicesDep
 from app.services.sessions import validate_text
@@ -76,10 +77,13 @@ def list_scenarios(services: ServicesDep, lang: LangDep) -> list[dict[str, Any]]
         404: error_doc("Unknown scenario"),
         413: error_doc("Reply longer than COACH_MAX_MESSAGE_CHARS, or body over COACH_MAX_BODY_BYTES"),
         422: error_doc("Empty reply or malformed body"),
+        429: error_doc("Over COACH_RATE_LIMIT; see Retry-After"),
         503: error_doc("Scoring took longer than COACH_SCORE_BUDGET_S"),
     },
 )
-async def score_reply(body: ScoreIn, services: ServicesDep, request: Request, lang: LangDep) -> ScoreOut | Response:
+async def score_reply(
+    body: ScoreIn, services: ServicesDep, request: Request, lang: LangDep, _: RateLimited
+) -> ScoreOut | Response:
     """Score one reply to a customer line (same fields and result as ``coach score --json``)."""
     settings = services.settings
     validate_text(body.reply, settings.max_message_chars)

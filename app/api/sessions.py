@@ -7,6 +7,7 @@ from fastapi.responses import StreamingResponse
 
 from app.api.convert import dispute_out, score_out, session_item, session_out
 from app.api.openapi_docs import error_doc
+from app.api.ratelimit import RateLimited
 from app.api.schemas import (
     CreateSessionIn,
     DisputeIn,
@@ -34,6 +35,7 @@ ERRORS: dict[int | str, dict[str, object]] = {
     413: error_doc("Reply longer than COACH_MAX_MESSAGE_CHARS, or body over COACH_MAX_BODY_BYTES"),
     422: {**error_doc("Empty reply or malformed body"), "content": {"application/json": {"example": {"detail": "the reply is empty"}}}},
 }  # fmt: skip
+RATE_LIMITED = error_doc("Over COACH_RATE_LIMIT; see Retry-After")
 
 
 @router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
@@ -69,8 +71,10 @@ def _reply_out(out: ReplyOutcome) -> ReplyOut:
     )
 
 
-@router.post("/{session_id}/messages", response_model=ReplyOut, responses=ERRORS)
-async def post_message(session_id: str, body: MessageIn, user: CurrentUser, practice: PracticeDep) -> ReplyOut:
+@router.post("/{session_id}/messages", response_model=ReplyOut, responses={**ERRORS, 429: RATE_LIMITED})
+async def post_message(
+    session_id: str, body: MessageIn, user: CurrentUser, practice: PracticeDep, _: RateLimited
+) -> ReplyOut:
     """Send a rep reply: the customer's next line, the score, and whether it ended.
 
     Both the reply and the answer are committed before this returns. Replies to one session
@@ -81,10 +85,10 @@ async def post_message(session_id: str, body: MessageIn, user: CurrentUser, prac
 
 @router.post(
     "/{session_id}/messages/stream",
-    responses={**ERRORS, 200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
+    responses={**ERRORS, 429: RATE_LIMITED, 200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
 async def stream_message(
-    session_id: str, body: MessageIn, user: CurrentUser, practice: PracticeDep
+    session_id: str, body: MessageIn, user: CurrentUser, practice: PracticeDep, _: RateLimited
 ) -> StreamingResponse:
     """Like POST .../messages, as server-sent events.
 

@@ -273,7 +273,8 @@ class SlackBot:
         msg = self._incoming(user, out.conversation, "")
         kind = _get(action, "action_id")
         if kind == "coach_feedback":
-            result = await run_in_threadpool(self.bot.score_of, msg, int(ref.get("s", -1)))
+            seq = ref.get("s")
+            result = await run_in_threadpool(self.bot.score_of, msg, seq) if isinstance(seq, int) else None
             if result is not None:
                 await out.to_rep(one_line(result.feedback), feedback_blocks(result))
         else:

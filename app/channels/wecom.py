@@ -235,6 +235,7 @@ class WecomBot:
             log.exception("wecom: could not answer callback %s", key)
 
     async def _play(self, f: dict[str, str]) -> None:
+        """A text is a chat command or reply; a card click runs its button and marks the card."""
         user = f.get("FromUserName", "")
         out = WecomOutput(self.api, user)
         conversation = f"{self.agent_id}:{user}"
@@ -248,7 +249,8 @@ class WecomBot:
         w = labels("zh")
         if action.startswith("feedback:"):
             done = w["full"]
-            result = await run_in_threadpool(self.bot.score_of, msg, int(action.split(":", 1)[1] or -1))
+            seq = action.split(":", 1)[1]
+            result = await run_in_threadpool(self.bot.score_of, msg, int(seq)) if seq.isdigit() else None
             if result is not None:
                 await out.notice("feedback", feedback_text(result))
         elif action in ("hint", "end"):

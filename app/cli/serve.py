@@ -89,6 +89,8 @@ def register(app: typer.Typer) -> None:
             file=sys.stderr,
         )
         configure_logging(settings.log_format, log_level)
+        if workers > 1 and settings.rate_limit and not settings.redis_url:
+            print("warning: COACH_RATE_LIMIT is counted per worker without COACH_REDIS_URL", file=sys.stderr)
         if workers > 1:  # each worker writes its metrics here; GET /metrics adds them up
             metrics_dir = settings.data_dir / ".metrics"
             shutil.rmtree(metrics_dir, ignore_errors=True)

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from app.retrieval.retriever import Retriever as StandaloneIndex
     from app.scenarios.catalog import ScenarioCatalog
     from app.services.engines import Engine
+    from app.services.ratelimit import RateLimiter
     from app.services.sessions import PracticeService
 
 log = logging.getLogger(__name__)
@@ -233,6 +234,15 @@ class Services:
         from app.channels.wecom import WecomBot
 
         return WecomBot(s, lambda: self.chat_bot, self.database)
+
+    @cached_property
+    def rate_limiter(self) -> RateLimiter | None:
+        """The per-user limit on scoring (``COACH_RATE_LIMIT``), counted in Redis when configured."""
+        from app.services.ratelimit import RateLimiter
+
+        if not self.settings.rate_limit:
+            return None
+        return RateLimiter(self.settings.rate_limit, self.settings.redis_url or "memory://")
 
     def warm(self) -> None:
         """Build the expensive parts now (index, models), so the first rep never waits for them."""

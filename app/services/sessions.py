@@ -131,9 +131,12 @@ class PracticeService:
         return ps
 
     def get(self, repo: Repository, user: User, session_id: str) -> PracticeSession:
-        """A session the user may see: their own, or anyone's for a trainer."""
+        """A session the user may see (:func:`app.auth.policy.can_see`); any other is "not found",
+        so an id guessed from someone else's link tells nothing."""
+        from app.auth.policy import can_see
+
         ps = repo.session(session_id)
-        if ps is None or (ps.user_id != user.id and user.role not in ("trainer", "admin")):
+        if ps is None or (ps.user_id != user.id and not can_see(user, ps.user)):
             raise SessionNotFoundError(session_id)
         return ps
 

@@ -36,6 +36,7 @@ class SlackStub:
 
     def __init__(self) -> None:
         self.calls: list[Call] = []
+        self.auth_tests = 0
         self._ts = 0
         stub = self
 
@@ -51,6 +52,7 @@ class SlackStub:
                 stub._ts += 1
                 answer: dict[str, object] = {"ok": True, "channel": body.get("channel"), "ts": f"{stub._ts}.0001"}
                 if method == "auth.test":
+                    stub.auth_tests += 1
                     answer = {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "coach"}
                 else:
                     stub.calls.append((method, body))
@@ -134,7 +136,8 @@ def button_value(body: dict[str, object], action_id: str) -> str:
     return next(e["value"] for b in blocks for e in b.get("elements", []) if e.get("action_id") == action_id)
 
 
-def test_url_verification_and_signatures(client: TestClient) -> None:
+def test_url_verification_and_signatures(client: TestClient, stub: SlackStub) -> None:
+    assert stub.auth_tests == 0  # the app started without calling Slack
     body = json.dumps({"type": "url_verification", "challenge": "abc123", "token": "x"})
     r = client.post("/slack/events", content=body, headers={"Content-Type": "application/json", **sign(body)})
     assert r.status_code == 200 and "abc123" in r.text
@@ -212,3 +215,12 @@ def test_the_slash_command_offers_a_picker_and_starts_a_thread(client: TestClien
     header_ts = calls[0][1]
     assert calls[0][0] == "chat.postMessage" and "<@U1>" in str(header_ts["text"])
     assert calls[2][0] == "chat.postMessage" and calls[2][1]["thread_ts"] is not None
+    block_id = next(str(b["block_id"]) for b in json.loads(picker)["blocks"] if b["type"] == "actions")
+    payload = {"type": "block_actions", "user": {"id": "U2"}, "channel": {"id": "C1"}, "team": {"id": "T1"},
+               "actions": [{"action_id": "coach_pick", "block_id": block_id, "type": "static_select",
+                            "selected_option": {"value": "closing"}}]}
+    form = urlencode({"payload": json.dumps(payload)})
+    r = client.post("/slack/events", content=form, headers={"Content-Type": "application/x-www-form-urlencoded", **sign(form)})
+    assert r.status_code == 200
+    calls = stub.wait(6)  # a second thread for U2, with its own practice
+    assert "<@U2>" in str(calls[3][1]["text"]) and calls[5][1]["thread_ts"] not in (None, calls[2][1]["thread_ts"])

@@ -57,7 +57,9 @@ class StubLLM:
             def do_POST(self) -> None:
                 raw = self.rfile.read(int(self.headers.get("Content-Length", "0")))
                 body = json.loads(raw or b"{}")
-                stub.requests.append(Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                stub.requests.append(
+                    Recorded(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                )
                 reply = stub.responder(body)
                 if reply.delay:
                     time.sleep(reply.delay)
@@ -65,7 +67,11 @@ class StubLLM:
                     self.close_connection = True
                     return
                 if reply.status != 200:
-                    self._send(reply.status, "application/json", json.dumps({"error": {"message": "stub error"}}).encode())
+                    self._send(
+                        reply.status,
+                        "application/json",
+                        json.dumps({"error": {"message": "stub error"}}).encode(),
+                    )
                     return
                 if body.get("stream"):
                     self._stream(reply.text)
@@ -99,7 +105,13 @@ class StubLLM:
                 self.close_connection = True
 
             def _event(self, chunk: dict[str, object]) -> None:
-                full = {"id": "stub-1", "object": "chat.completion.chunk", "created": 0, "model": "stub", **chunk}
+                full = {
+                    "id": "stub-1",
+                    "object": "chat.completion.chunk",
+                    "created": 0,
+                    "model": "stub",
+                    **chunk,
+                }
                 self.wfile.write(f"data: {json.dumps(full, ensure_ascii=False)}\n\n".encode())
                 self.wfile.flush()
 

@@ -15,9 +15,9 @@ from app.llm.chat import make_chat_model
 from app.llm.scorer import UNAVAILABLE, LLMScorer
 from app.main import create_app
 from app.services.container import Services
+from tests.llm.canned import CUSTOMER, GOOD, verdict_json
 from tests.llm.conftest import API_KEY
 from tests.llm.stub import Reply, StubLLM
-from tests.llm.test_judge import CUSTOMER, GOOD, verdict_json
 
 CUSTOMER_LINE = "嗯，你说的这些我听着还行，具体差在哪儿？"
 
@@ -35,7 +35,9 @@ def scripted(body: dict[str, object]) -> Reply:
 def test_the_request_carries_max_tokens_and_the_key_never_reaches_the_logs(
     stub: StubLLM, caplog: pytest.LogCaptureFixture
 ) -> None:
-    settings = load_settings(llm_base_url=stub.url, llm_model="qwen-plus", llm_api_key=API_KEY, llm_max_tokens=123)
+    settings = load_settings(
+        llm_base_url=stub.url, llm_model="qwen-plus", llm_api_key=API_KEY, llm_max_tokens=123
+    )
     caplog.set_level(logging.DEBUG)
     model = make_chat_model(settings)
     assert model.invoke("你好").text == "嗯，你接着说。"
@@ -91,7 +93,9 @@ def test_a_server_error_is_retried_once_by_langchain(stub: StubLLM, llm_services
     assert len(stub.requests) == 2
 
 
-def test_a_roleplay_session_through_the_api_with_the_llm_engine(stub: StubLLM, llm_services: Services) -> None:
+def test_a_roleplay_session_through_the_api_with_the_llm_engine(
+    stub: StubLLM, llm_services: Services
+) -> None:
     stub.responder = scripted
     with TestClient(create_app(llm_services)) as client:
         created = client.post("/api/v1/sessions", json={"scenario": "price-objection"})

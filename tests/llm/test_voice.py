@@ -45,7 +45,9 @@ def test_the_model_phrases_the_chosen_state(coach_services: Services) -> None:
     scenario = coach_services.scenarios.get("price-objection")
     v, model = voice("行，你能理解就好。我们主要比的是单价和售后响应时间。")
     used: list[str] = []
-    line = v.line(scenario, "softened", scenario.persona.motives[0].id, random.Random(1), used, context=CONTEXT)
+    line = v.line(
+        scenario, "softened", scenario.persona.motives[0].id, random.Random(1), used, context=CONTEXT
+    )
     assert line == "行，你能理解就好。我们主要比的是单价和售后响应时间。" and used[-1] == line
     system, user = model.sent[0][0].content, model.sent[0][1].content
     assert scenario.persona.name in system and scenario.state("softened").lines[0] in system
@@ -83,7 +85,9 @@ def test_a_dead_endpoint_opens_the_breaker_and_the_script_answers(coach_services
     breaker = CircuitBreaker(threshold=2, cooldown_s=60)
     v = LLMVoice(DeadModel(responses=["x"]), PromptRenderer(), breaker)
     for _ in range(3):
-        line = v.line(scenario, "softened", scenario.persona.motives[0].id, random.Random(1), [], context=CONTEXT)
+        line = v.line(
+            scenario, "softened", scenario.persona.motives[0].id, random.Random(1), [], context=CONTEXT
+        )
         assert line in scenario.state("softened").lines
     assert breaker.state == "open"
 

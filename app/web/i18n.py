@@ -190,6 +190,17 @@ STRINGS: dict[str, tuple[str, str]] = {
     "passage_missing": ("找不到这段引用，资料可能已被删除或更新。", "This passage was not found: its document may have been deleted or updated."),
     "passage_library": ("公司资料", "Company library"),
     "passage_builtin": ("内置手册", "Built-in playbook"),
+    # -- accounts (COACH_AUTH=password: app/web/auth.py, login.html) --
+    "login_title": ("登录", "Sign in"),
+    "login_name": ("用户名", "User name"),
+    "login_password": ("密码", "Password"),
+    "login_submit": ("登录", "Sign in"),
+    "login_hint": ("账号由管理员用 coach users add 创建；忘记密码请找管理员重置。", "Accounts are created by the administrator (coach users add); ask them to reset a forgotten password."),
+    "login_failed": ("用户名或密码错误。", "Wrong user name or password."),
+    "login_throttled": ("登录失败次数过多，请稍后再试。", "Too many failed sign-ins; try again later."),
+    "login_required": ("请先登录。", "Sign in first."),
+    "csrf_failed": ("表单已过期或来源不明，请刷新页面后重试。", "The form expired or did not come from this site; reload the page and try again."),
+    "logout": ("退出登录", "Sign out"),
 }
 
 PERSONA_LABELS: dict[str, tuple[str, str]] = {

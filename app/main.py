@@ -59,6 +59,7 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
     from app.web import library as library_pages
     from app.web import pages
     from app.web import trainer as trainer_pages
+    from app.web.auth import install_auth
     from app.web.render import STATIC_DIR, LanguageMiddleware, make_templates
     from app.web.security import SameOriginMiddleware, SecurityHeadersMiddleware
 
@@ -109,6 +110,7 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
         app.include_router(services.slack.router)
     if services.wecom is not None:
         app.include_router(services.wecom.router)
+    install_auth(app)  # accounts: login page, API tokens, CSRF (app/web/auth.py)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     @app.get("/docs", include_in_schema=False)

@@ -30,7 +30,10 @@ class RateLimiter:
 
     def __init__(self, limit: str, storage_url: str = "memory://") -> None:
         self.item: RateLimitItem = parse(limit)
-        self.storage: Storage = storage_from_string(storage_url)
+        storage = storage_from_string(storage_url)
+        if not isinstance(storage, Storage):  # an async storage URL (async+redis://) was given
+            raise ValueError(f"COACH_REDIS_URL {storage_url!r} must be a synchronous storage (redis://…)")
+        self.storage: Storage = storage
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def hit(self, identifier: str) -> Verdict:

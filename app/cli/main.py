@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from app.cli import calibrate, db, ingest, knowledge, roleplay, scenarios, score, serve
+from app.cli import calibrate, db, ingest, knowledge, roleplay, scenarios, score, serve, users
 
 
 def build_cli() -> typer.Typer:
@@ -21,7 +21,7 @@ def build_cli() -> typer.Typer:
         add_completion=False,
         pretty_exceptions_enable=False,
     )
-    for module in (ingest, knowledge, scenarios, score, roleplay, serve, db, calibrate):
+    for module in (ingest, knowledge, scenarios, score, roleplay, serve, db, calibrate, users):
         module.register(cli)
 
     @cli.command("version")

@@ -20,12 +20,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from app.auth.settings import LOOPBACK
 from app.cli.common import fail, settings_from_cli
 
 if TYPE_CHECKING:
     from app.services.container import Services
-
-LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def register(app: typer.Typer) -> None:
@@ -44,12 +43,16 @@ def register(app: typer.Typer) -> None:
         """Start the web app: rep chat at http://HOST:PORT/, trainer console at /trainer, API docs at /docs."""
         import uvicorn
 
+        from app.auth.settings import serve_problem
         from app.db.preflight import StartupError, acquire_data_dir_lock, preflight
         from app.main import create_app
         from app.observability.logs import configure_logging
         from app.services.container import Services
 
         settings = settings_from_cli(host=host, port=port, data_dir=data_dir)
+        problem = serve_problem(settings)  # no login beyond loopback, or a placeholder secret key
+        if problem is not None:
+            fail(f"cannot start: {problem}")
         # The workers read their settings from the environment: pass on what the options changed.
         for name, value in (("COACH_HOST", host), ("COACH_PORT", port), ("COACH_DATA_DIR", data_dir)):
             if value is not None:
@@ -71,18 +74,12 @@ def register(app: typer.Typer) -> None:
             fail(f"cannot start: {exc}")
         except Exception as exc:  # a broken index or scenario file: one clear line, no traceback
             fail(f"cannot start: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
-        if settings.host not in LOOPBACK:
+        if settings.host not in LOOPBACK and set(settings.allowed_hosts) <= {"127.0.0.1", "localhost", "::1", "testserver"}:
             print(
-                f"warning: listening on {settings.host} in local single-user mode: there is no login, "
-                "so anyone who can reach this port can use the trainer console",
+                "note: only requests addressed to localhost are answered; set COACH_ALLOWED_HOSTS "
+                '(e.g. \'["coach.example.com"]\') to the name reps use',
                 file=sys.stderr,
             )
-            if set(settings.allowed_hosts) <= {"127.0.0.1", "localhost", "::1", "testserver"}:
-                print(
-                    "note: only requests addressed to localhost are answered; set COACH_ALLOWED_HOSTS "
-                    '(e.g. \'["coach.example.com"]\') to the name reps use',
-                    file=sys.stderr,
-                )
         print(
             f"ready in {time.perf_counter() - started:.1f}s ({workers} worker{'s' if workers > 1 else ''}): "
             f"http://{settings.host}:{settings.port}/",

@@ -4,13 +4,13 @@
 globals the templates use (``csrf_field()``, ``signed_in()``: empty and false in local mode) and
 the answers to "not signed in" (pages: 303 to ``/login``; API: 401 JSON) and to a missing CSRF
 token (403). In password mode it first refuses a weak ``COACH_SECRET_KEY``, then adds the
-routes; local mode has no login and no token endpoint, exactly as before accounts.
+routes and the deny-by-default gate (:mod:`app.auth.gate`); local mode has no login and no
+token endpoint, exactly as before accounts.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -18,7 +18,9 @@ from fastapi.security import OAuth2PasswordRequestForm
 from jinja2 import pass_context
 from markupsafe import Markup
 from pydantic import BaseModel
+from starlette.middleware import Middleware
 
+from app.auth.gate import AuthGateMiddleware, login_required_response
 from app.auth.login import (
     CSRF_FIELD,
     BadCredentialsError,
@@ -151,18 +153,8 @@ def signed_in(ctx: Any) -> bool:
     return _csrf_token(ctx.get("request")) is not None
 
 
-def _wants_json(request: Request) -> bool:
-    return request.url.path.startswith("/api/") or "text/html" not in request.headers.get("accept", "")
-
-
 async def _on_login_required(request: Request, exc: Exception) -> Response:
-    if _wants_json(request):
-        lang = str(getattr(request.state, "lang", "zh"))
-        return JSONResponse({"detail": translate("login_required", lang)}, status_code=401,
-                            headers={"WWW-Authenticate": "Bearer"})  # fmt: skip
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    next_part = f"?next={quote(target, safe='/')}" if request.method == "GET" and target != "/" else ""
-    return RedirectResponse(f"/login{next_part}", status_code=303)
+    return login_required_response(request)
 
 
 async def _on_csrf(request: Request, exc: Exception) -> Response:
@@ -184,3 +176,6 @@ def install_auth(app: FastAPI) -> None:
     if settings.auth == "password":
         app.include_router(pages)
         app.include_router(api)
+        # Innermost (appended, not add_middleware): its answers still get the security headers,
+        # the request id and the language of the middlewares around it.
+        app.user_middleware.append(Middleware(AuthGateMiddleware, settings=settings))

@@ -1,14 +1,19 @@
 """The WeCom bot end to end: encrypted callbacks into the real app, WeCom's API as a loopback stub.
 
-Callbacks are encrypted and signed with ``WeChatCrypto`` under a test token, AES key and corp id,
-as WeCom does; the bot's gettoken / message/send / update_template_card calls land in a stub
+Callbacks are encrypted and signed by :class:`WecomServer`, an implementation written here from
+WeCom's published scheme (AES-256-CBC, PKCS#7 to 32 bytes, SHA1 signature) and independent of
+wechatpy, which the bot uses to decrypt; so a shared bug cannot hide. the bot's gettoken / message/send / update_template_card calls land in a stub
 HTTP server on 127.0.0.1 (WECOM_API_BASE). The first token the stub hands out is answered
 "expired" (42001) once, so every test also exercises the refresh.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import os
+import struct
 import threading
 import time
 from collections.abc import Iterator
@@ -18,17 +23,46 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 import xmltodict
+from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from fastapi.testclient import TestClient
-from wechatpy.enterprise.crypto import PrpCrypto, WeChatCrypto
 
-from app.channels.wecom import signature
 from app.config import load_settings
 from app.db.repository import Repository
 from app.main import create_app
 from app.services.container import Services
 
 TOKEN, AES_KEY, CORP = "test-token", "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG", "ww0123456789"
-CRYPTO = WeChatCrypto(TOKEN, AES_KEY, CORP)
+
+
+class WecomServer:
+    """What WeCom's servers do to a callback: encrypt and sign it (from the published scheme)."""
+
+    def __init__(self, token: str, encoding_aes_key: str, corp_id: str) -> None:
+        self.token, self.corp_id = token, corp_id
+        self.key = base64.b64decode(encoding_aes_key + "=")
+        assert len(self.key) == 32
+
+    def encrypt(self, message: str) -> str:
+        """random(16) + length (4 bytes, big-endian) + message + corp id, PKCS#7 to 32, AES-256-CBC, base64."""
+        body = message.encode()
+        plain = os.urandom(16) + struct.pack(">I", len(body)) + body + self.corp_id.encode()
+        pad = 32 - len(plain) % 32
+        plain += bytes([pad]) * pad
+        enc = Cipher(algorithms.AES(self.key), modes.CBC(self.key[:16])).encryptor()
+        return base64.b64encode(enc.update(plain) + enc.finalize()).decode()
+
+    def sign(self, timestamp: str, nonce: str, encrypted: str) -> str:
+        """SHA1 of the four values sorted and joined."""
+        return hashlib.sha1("".join(sorted([self.token, timestamp, nonce, encrypted])).encode()).hexdigest()
+
+    def encrypt_message(self, xml: str, nonce: str, timestamp: str) -> str:
+        """The XML envelope WeCom posts."""
+        encrypted = self.encrypt(xml)
+        return xmltodict.unparse({"xml": {"Encrypt": encrypted, "MsgSignature": self.sign(timestamp, nonce, encrypted),
+                                          "TimeStamp": timestamp, "Nonce": nonce}})  # fmt: skip
+
+
+CRYPTO = WecomServer(TOKEN, AES_KEY, CORP)
 Sent = tuple[str, str, dict[str, object]]
 
 
@@ -106,7 +140,7 @@ def client(bot_services: Services) -> Iterator[TestClient]:
         yield c
 
 
-def callback(client: TestClient, fields: dict[str, str], *, crypto: WeChatCrypto = CRYPTO, age: int = 0) -> tuple[int, str, float]:
+def callback(client: TestClient, fields: dict[str, str], *, crypto: WecomServer = CRYPTO, age: int = 0) -> tuple[int, str, float]:
     """POST one encrypted callback; (status, body, seconds taken)."""
     stamp, nonce = str(int(time.time()) - age), "nonce42"
     xml = xmltodict.unparse({"xml": {"ToUserName": CORP, "AgentID": "1000002", "CreateTime": stamp, **fields}})
@@ -124,19 +158,20 @@ def text(content: str, msg_id: str, user: str = "zhangsan") -> dict[str, str]:
 
 def test_url_verification_echoes_the_decrypted_echostr(client: TestClient) -> None:
     stamp, nonce = str(int(time.time())), "n1"
-    echostr = PrpCrypto(CRYPTO.key).encrypt("echo-7788", CORP).decode()
-    query = {"msg_signature": signature(TOKEN, stamp, nonce, echostr), "timestamp": stamp, "nonce": nonce, "echostr": echostr}
+    echostr = CRYPTO.encrypt("echo-7788")
+    query = {"msg_signature": CRYPTO.sign(stamp, nonce, echostr), "timestamp": stamp, "nonce": nonce, "echostr": echostr}
     r = client.get(f"/wecom/callback?{urlencode(query)}")
     assert (r.status_code, r.text) == (200, "echo-7788") and r.headers["content-type"].startswith("text/plain")
     assert client.get(f"/wecom/callback?{urlencode({**query, 'msg_signature': '0' * 40})}").status_code == 403
-    other = PrpCrypto(CRYPTO.key).encrypt("echo", "ww-other").decode()
-    forged = {**query, "echostr": other, "msg_signature": signature(TOKEN, stamp, nonce, other)}
+    foreign = WecomServer(TOKEN, AES_KEY, "ww-other")
+    other = foreign.encrypt("echo")
+    forged = {**query, "echostr": other, "msg_signature": foreign.sign(stamp, nonce, other)}
     assert client.get(f"/wecom/callback?{urlencode(forged)}").status_code == 403
 
 
 def test_forged_foreign_or_stale_callbacks_are_refused_with_4xx(client: TestClient, stub: WecomStub) -> None:
-    assert callback(client, text("你好", "1"), crypto=WeChatCrypto("wrong-token", AES_KEY, CORP))[0] == 403
-    assert callback(client, text("你好", "2"), crypto=WeChatCrypto(TOKEN, AES_KEY, "ww-other-corp"))[0] == 403
+    assert callback(client, text("你好", "1"), crypto=WecomServer("wrong-token", AES_KEY, CORP))[0] == 403
+    assert callback(client, text("你好", "2"), crypto=WecomServer(TOKEN, AES_KEY, "ww-other-corp"))[0] == 403
     assert callback(client, text("你好", "3"), age=600)[0] == 403
     garbage = client.post("/wecom/callback?msg_signature=x&timestamp=1&nonce=n", content=b"<xml><Encrypt>%%</Encrypt>")
     assert garbage.status_code == 400

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException, Query
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Query
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
@@ -25,6 +25,7 @@ from app.api.trainer_schemas import (
     ScenarioCheckOut,
     ScenarioYamlIn,
 )
+from app.channels.assignments import announce_assignment
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
 from app.scenarios.loader import ScenarioError
 from app.services import agreement, analytics, authoring
@@ -109,12 +110,18 @@ def list_assignments(repo: RepoDep, trainer: TrainerUser) -> list[AssignmentOut]
 
 
 @router.post("/assignments", response_model=AssignmentOut, status_code=201, responses={404: error_doc("Unknown scenario")})
-def assign(body: AssignmentIn, repo: RepoDep, trainer: TrainerUser, services: ServicesDep) -> AssignmentOut:
-    """Assign a scenario to a rep (a rep named for the first time is created)."""
+def assign(
+    body: AssignmentIn, repo: RepoDep, trainer: TrainerUser, services: ServicesDep, background: BackgroundTasks
+) -> AssignmentOut:
+    """Assign a scenario to a rep (a rep named for the first time is created).
+
+    A rep linked to Slack or WeCom is told there too, with a way to start it (after the response).
+    """
     services.scenarios.get(body.scenario)
     rep = repo.user_by_name(body.rep) or repo.get_or_create_user(body.rep, body.rep, role="rep")
     a = repo.assign(rep.id, body.scenario, trainer.id, body.note, body.due)
     repo.db.commit()
+    background.add_task(announce_assignment, services, rep.id, body.scenario, body.note)
     return AssignmentOut(id=a.id, rep=rep.display_name, scenario=a.scenario_id, note=a.note, due=a.due)
 
 

@@ -177,6 +177,7 @@ class SlackBot:
         self.app.event("app_mention")(self._on_mention)
         self.app.command("/roleplay")(self._on_command)
         self.app.action("coach_pick")(self._on_pick)
+        self.app.action("coach_start")(self._on_start)
         for action in ("coach_hint", "coach_end", "coach_feedback"):
             self.app.action(action)(self._on_button)
         handler = AsyncSlackRequestHandler(self.app)
@@ -260,6 +261,25 @@ class SlackBot:
             return
         out = SlackOutput(self.client, channel, where.get("t") or None, user, lang)
         await self.bot.start(self._incoming(user, out.conversation, ""), out, scenario_id, lang)
+
+    async def send_assignment(self, slack_user: str, scenario_id: str, title: str, note: str, lang: str) -> None:
+        """A trainer's assignment, as a DM to the rep with a button that starts it there."""
+        opened = await self.client.conversations_open(users=slack_user)
+        channel = _get(opened.data, "channel", "id")
+        text = notice_text("assigned", lang, title=title) + (f"\n> {note}" if note else "")
+        label = "开始练习" if lang_key(lang) == "zh" else "Start"
+        blocks: Blocks = [_section(text), {"type": "actions", "elements": [_button(label, "coach_start", scenario_id)]}]
+        await self.client.chat_postMessage(channel=channel, text=text, blocks=blocks)
+
+    async def _on_start(self, ack: AsyncAck, body: dict[str, object], action: dict[str, object]) -> None:
+        """The assignment's button: start that scenario in the DM."""
+        await ack()
+        scenario_id, user = _get(action, "value"), _get(body, "user", "id")
+        channel = _get(body, "channel", "id") or _get(body, "container", "channel_id")
+        if scenario_id not in self.bot.scenarios:
+            return
+        out = SlackOutput(self.client, channel, None, user)
+        await self.bot.start(self._incoming(user, out.conversation, ""), out, scenario_id, "zh")
 
     async def _on_button(self, ack: AsyncAck, body: dict[str, object], action: dict[str, object]) -> None:
         """The score card's buttons: full feedback, hint, end (always answered to the rep alone)."""

@@ -173,6 +173,11 @@ class WecomBot:
         """The shared chat commands, built on first use."""
         return self._bot()
 
+    async def send_assignment(self, wecom_user: str, scenario_id: str, title: str, note: str, lang: str) -> None:
+        """A trainer's assignment, as a message saying how to start it (``练习 <id>``)."""
+        text = notice_text("assigned_wecom", lang, title=title, id=scenario_id) + (f"\n{note}" if note else "")
+        await run_in_threadpool(self.api.send, wecom_user, "text", {"content": text})
+
     def _check(self, msg_signature: str, timestamp: str, nonce: str, encrypted: str) -> int | None:
         """None when the request is genuine and fresh, else the status to refuse it with."""
         try:

@@ -32,7 +32,8 @@ from app.auth.login import (
 )
 from app.auth.settings import secret_key_problem
 from app.auth.throttle import TooManyAttemptsError
-from app.auth.tokens import SESSION_COOKIE, Signer
+from app.auth.tokens import SESSION_COOKIE, Signer, password_fingerprint
+from app.db.repository import Repository
 from app.deps import CurrentUser, DatabaseDep, SettingsDep
 from app.web.i18n import translate
 from app.web.render import render
@@ -61,10 +62,17 @@ def _login_page(request: Request, next_url: str, error: str | None = None, statu
 
 
 @pages.get("/login", response_class=HTMLResponse, response_model=None)
-def login_form(request: Request, settings: SettingsDep, next: str | None = None) -> HTMLResponse | RedirectResponse:
-    """The sign-in page (already signed in: straight on)."""
-    if session_principal(request, settings) is not None:
-        return RedirectResponse(safe_next(next), status_code=303)
+def login_form(
+    request: Request, settings: SettingsDep, database: DatabaseDep, next: str | None = None
+) -> HTMLResponse | RedirectResponse:
+    """The sign-in page; straight on when the cookie still names a usable account (a disabled one,
+    or one whose password changed, sees the form: otherwise the two redirects would loop)."""
+    principal = session_principal(request, settings)
+    if principal is not None:
+        with database.session() as db:
+            user = Repository(db).user(principal.user_id)
+        if user is not None and not user.disabled and password_fingerprint(user.password_hash) == principal.fingerprint:
+            return RedirectResponse(safe_next(next), status_code=303)
     return _login_page(request, safe_next(next))
 
 

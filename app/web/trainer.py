@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.channels.assignments import announce_assignment
 from app.db.repository import Repository
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
 from app.domain import CRITERIA
@@ -182,10 +183,11 @@ def add_assignment(
     repo: RepoDep,
     services: ServicesDep,
     trainer: TrainerUser,
+    background: BackgroundTasks,
     note: Annotated[str, Form()] = "",
     due: Annotated[str, Form()] = "",
 ) -> RedirectResponse:
-    """Assign a scenario; a rep named for the first time is added."""
+    """Assign a scenario; a rep named for the first time is added, and told in Slack or WeCom when linked."""
     services.scenarios.get(scenario)
     name = rep.strip()[:100]
     if not name:
@@ -193,6 +195,7 @@ def add_assignment(
     user = repo.user_by_name(name) or repo.get_or_create_user(name, name, role="rep")
     repo.assign(user.id, scenario, trainer.id, note.strip(), due.strip() or None)
     repo.db.commit()
+    background.add_task(announce_assignment, services, user.id, scenario, note.strip())
     return RedirectResponse("/trainer/assignments", status_code=303)
 
 

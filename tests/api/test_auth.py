@@ -193,3 +193,14 @@ def test_routes_without_a_user_dependency_are_closed_too(client: TestClient) -> 
     assert res.status_code == 303 and res.headers["location"].startswith("/login")
     assert client.get("/healthz").status_code == 200
     assert client.get("/api/v1/scenarios", headers=token(client, "ann")).status_code == 200
+
+
+def test_a_disabled_account_with_a_live_cookie_sees_the_login_form(client: TestClient) -> None:
+    sign_in(client, "ann")
+    with client.app.state.services.database.write() as db:  # type: ignore[attr-defined]
+        user = Repository(db).user_by_name("ann")
+        assert user is not None
+        user.disabled = True
+    res = client.get("/", headers=HTML, follow_redirects=False)
+    assert res.status_code == 303 and res.headers["location"] == "/login"
+    assert client.get("/login", headers=HTML, follow_redirects=False).status_code == 200

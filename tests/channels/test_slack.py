@@ -48,9 +48,13 @@ class SlackStub:
                     body = json.loads(raw)
                 elif raw:
                     body = {k: v[0] for k, v in parse_qs(raw).items()}
-                method = self.path.split("?", 1)[0].rsplit("/", 1)[-1]
+                path, _, query = self.path.partition("?")
+                body.update({k: v[0] for k, v in parse_qs(query).items()})  # some methods send query params
+                method = path.rsplit("/", 1)[-1]
                 stub._ts += 1
                 answer: dict[str, object] = {"ok": True, "channel": body.get("channel"), "ts": f"{stub._ts}.0001"}
+                if method == "conversations.open":
+                    answer = {"ok": True, "channel": {"id": f"D-{body.get('users')}"}}
                 if method == "auth.test":
                     stub.auth_tests += 1
                     answer = {"ok": True, "user_id": "UBOT", "bot_id": "BBOT", "team_id": "T1", "user": "coach"}
@@ -224,3 +228,24 @@ def test_the_slash_command_offers_a_picker_and_starts_a_thread(client: TestClien
     assert r.status_code == 200
     calls = stub.wait(6)  # a second thread for U2, with its own practice
     assert "<@U2>" in str(calls[3][1]["text"]) and calls[5][1]["thread_ts"] not in (None, calls[2][1]["thread_ts"])
+
+
+def test_an_assignment_reaches_the_rep_as_a_dm_whose_button_starts_it(client: TestClient, stub: SlackStub) -> None:
+    assert post_event(client, event("练习 价格异议", "Ev-assign-1")) == 200  # the rep practised once: linked
+    stub.wait(2)
+    stub.calls.clear()
+    assigned = client.post("/api/v1/trainer/assignments", json={"rep": "slack:U1", "scenario": "closing", "note": "周五前"})
+    assert assigned.status_code == 201, assigned.text
+    calls = stub.wait(2)
+    assert calls[0][0] == "conversations.open" and calls[0][1].get("users") == "U1"
+    dm = calls[1][1]
+    assert calls[1][0] == "chat.postMessage" and dm["channel"] == "D-U1"
+    assert "周五前" in blocks_text(dm) and "coach_start" in blocks_text(dm)
+    stub.calls.clear()
+    click = {"type": "block_actions", "user": {"id": "U1"}, "channel": {"id": "D-U1"}, "team": {"id": "T1"},
+             "actions": [{"action_id": "coach_start", "value": "closing", "type": "button"}]}  # fmt: skip
+    form = urlencode({"payload": json.dumps(click)})
+    r = client.post("/slack/events", content=form, headers={"Content-Type": "application/x-www-form-urlencoded", **sign(form)})
+    assert r.status_code == 200
+    opening = [c for c in stub.wait(1) if c[0] == "chat.postMessage"]
+    assert opening and opening[-1][1]["channel"] == "D-U1"

@@ -212,3 +212,13 @@ def test_a_practice_over_wecom_with_cards_buttons_dedup_and_token_refresh(
         (ps,) = repo.sessions(user_id=user.id)
         assert (ps.channel, ps.conversation, ps.status) == ("wecom", "1000002:zhangsan", "ended")
         assert [m.role for m in ps.messages] == ["customer", "rep", "customer"]
+
+
+def test_an_assignment_reaches_a_linked_rep_with_how_to_start_it(client: TestClient, stub: WecomStub) -> None:
+    assert callback(client, text("练习 价格异议", "m-assign-1", user="lisi"))[0] == 200
+    before = len(stub.wait(1))
+    assigned = client.post("/api/v1/trainer/assignments", json={"rep": "wecom:lisi", "scenario": "closing", "note": "周五前"})
+    assert assigned.status_code == 201, assigned.text
+    sent = stub.wait(before + 1)
+    notes = [body for kind, _, body in sent if kind == "send" and "练习 closing" in json.dumps(body, ensure_ascii=False)]
+    assert notes and notes[-1]["touser"] == "lisi" and "周五前" in json.dumps(notes[-1], ensure_ascii=False)

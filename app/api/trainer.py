@@ -25,6 +25,7 @@ from app.api.trainer_schemas import (
     ScenarioCheckOut,
     ScenarioYamlIn,
 )
+from app.auth.policy import team_scope
 from app.channels.assignments import announce_assignment
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
 from app.scenarios.loader import ScenarioError
@@ -38,7 +39,7 @@ router = APIRouter(prefix="/api/v1/trainer", tags=["trainer"], responses={403: e
 def team_sessions(repo: RepoDep, trainer: TrainerUser) -> list[SessionListItem]:
     """Everyone's sessions: those with an open score dispute (有异议) first, then newest first."""
     counts = open_counts(repo)
-    items = [session_item(ps, counts.get(ps.id, 0)) for ps in repo.sessions()]
+    items = [session_item(ps, counts.get(ps.id, 0)) for ps in repo.sessions(team=team_scope(trainer))]
     return sorted(items, key=lambda i: i.open_disputes == 0)
 
 
@@ -71,7 +72,7 @@ def review_session(
 def open_disputes(repo: RepoDep, trainer: TrainerUser) -> list[OpenDisputeOut]:
     """Replies whose score a rep disputes (有异议) and no trainer has reviewed yet, oldest first."""
     out = []
-    for d in repo.open_disputes():
+    for d in repo.open_disputes(team_scope(trainer)):
         m = d.message
         out.append(
             OpenDisputeOut(
@@ -97,7 +98,7 @@ def coach_agreement(
     Overall, per scenario and per criterion: ``n`` reviewed replies, Spearman, band exact,
     band within one and pairwise order; metrics are null below ``min_n`` replies.
     """
-    return agreement.agreement_report(agreement.reviewed_replies(repo), boot=boot)
+    return agreement.agreement_report(agreement.reviewed_replies(repo, team_scope(trainer)), boot=boot)
 
 
 @router.get("/assignments", response_model=list[AssignmentOut])
@@ -105,7 +106,7 @@ def list_assignments(repo: RepoDep, trainer: TrainerUser) -> list[AssignmentOut]
     """All assignments."""
     return [
         AssignmentOut(id=a.id, rep=a.user.display_name, scenario=a.scenario_id, note=a.note, due=a.due)
-        for a in repo.assignments()
+        for a in repo.assignments(team=team_scope(trainer))
     ]
 
 
@@ -172,7 +173,7 @@ def team_analytics(repo: RepoDep, trainer: TrainerUser) -> dict[str, Any]:
     ``averages`` are labelled ``coach``, ``trainer`` (overall overrides) and ``coach_with_overrides``;
     the trend is of ``coach_with_overrides``. Per-criterion figures are the coach's.
     """
-    sessions = repo.sessions(limit=10_000)
+    sessions = repo.sessions(limit=10_000, team=team_scope(trainer))
     stats = analytics.team_stats(sessions, analytics.Overrides.of(analytics.reviews_of(repo, sessions)))
     return asdict(stats)
 
@@ -183,7 +184,7 @@ def export(repo: RepoDep, trainer: TrainerUser) -> Response:
 
     Columns end with ``overall_override``, ``reply_override`` and ``effective_score``.
     """
-    sessions = repo.sessions(limit=100_000)
+    sessions = repo.sessions(limit=100_000, team=team_scope(trainer))
     body = analytics.export_csv(sessions, analytics.reviews_of(repo, sessions))
     return Response(
         body,

@@ -19,3 +19,14 @@ def can_see(viewer: User, owner: User) -> bool:
     if viewer.role == "trainer":
         return viewer.team is None or viewer.team == owner.team
     return False
+
+
+def team_scope(viewer: User) -> str | None:
+    """The team whose work a trainer's lists show, or None for everyone (admins, trainers without a team).
+
+    The same rule as :func:`can_see`, for queries: every trainer list (sessions, reviews, disputes,
+    assignments, analytics, the CSV, agreement) is filtered by it.
+    """
+    if viewer.role == "admin":
+        return None
+    return viewer.team

@@ -102,9 +102,10 @@ class Repository(SessionQueries):
         assert linked is not None
         return linked
 
-    def users(self) -> Sequence[User]:
-        """Everyone, by display name."""
-        return self.db.scalars(select(User).order_by(User.display_name)).all()
+    def users(self, team: str | None = None) -> Sequence[User]:
+        """Everyone (or one team), by display name."""
+        q = select(User) if team is None else select(User).where(User.team == team)
+        return self.db.scalars(q.order_by(User.display_name)).all()
 
     def add_user(
         self, name: str, display_name: str, role: str, team: str | None, password_hash: str | None
@@ -173,12 +174,18 @@ class Repository(SessionQueries):
             self.resolve_disputes(message_id)
         return review
 
-    def reviewed_replies(self) -> Sequence[tuple[TrainerReview, PracticeSession]]:
-        """Every review of one rep reply that has a score, with its session (messages and scores loaded)."""
-        rows = self.db.execute(
+    def reviewed_replies(self, team: str | None = None) -> Sequence[tuple[TrainerReview, PracticeSession]]:
+        """Every review of one rep reply that has a score, with its session (messages and scores loaded);
+        of one team's reps when ``team`` is given."""
+        q = (
             select(TrainerReview, PracticeSession)
             .join(PracticeSession, PracticeSession.id == TrainerReview.session_id)
             .where(TrainerReview.message_id.is_not(None), TrainerReview.score.is_not(None))
+        )
+        if team is not None:
+            q = q.where(PracticeSession.user_id.in_(select(User.id).where(User.team == team)))
+        rows = self.db.execute(
+            q
             .options(selectinload(PracticeSession.messages).selectinload(Message.score))
             .order_by(TrainerReview.session_id, TrainerReview.id)
         ).all()
@@ -210,11 +217,14 @@ class Repository(SessionQueries):
             .order_by(ScoreDispute.created_at, ScoreDispute.id)
         ).all()
 
-    def open_disputes(self) -> Sequence[ScoreDispute]:
-        """Unresolved disputes of everyone, oldest first, with the message, its score, session and rep loaded."""
+    def open_disputes(self, team: str | None = None) -> Sequence[ScoreDispute]:
+        """Unresolved disputes of everyone (or of one team's reps), oldest first, with the message, its
+        score, session and rep loaded."""
+        q = select(ScoreDispute).where(ScoreDispute.resolved_at.is_(None))
+        if team is not None:
+            q = q.where(ScoreDispute.user_id.in_(select(User.id).where(User.team == team)))
         return self.db.scalars(
-            select(ScoreDispute)
-            .where(ScoreDispute.resolved_at.is_(None))
+            q
             .options(
                 selectinload(ScoreDispute.message).selectinload(Message.score),
                 selectinload(ScoreDispute.message).selectinload(Message.session).selectinload(PracticeSession.user),
@@ -230,11 +240,13 @@ class Repository(SessionQueries):
             d.resolved_at = utcnow()
 
     # -- assignments -------------------------------------------------------
-    def assignments(self, user_id: int | None = None) -> Sequence[Assignment]:
-        """Assignments of one rep, or all of them."""
+    def assignments(self, user_id: int | None = None, team: str | None = None) -> Sequence[Assignment]:
+        """Assignments of one rep, of one team's reps, or all of them."""
         q = select(Assignment).options(selectinload(Assignment.user))
         if user_id is not None:
             q = q.where(Assignment.user_id == user_id)
+        if team is not None:
+            q = q.where(Assignment.user_id.in_(select(User.id).where(User.team == team)))
         return self.db.scalars(q.order_by(Assignment.created_at.desc())).all()
 
     def assign(self, user_id: int, scenario_id: str, by: int | None, note: str, due: str | None) -> Assignment:

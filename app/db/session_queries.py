@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, selectinload
 
-from app.db.models import Message, PracticeSession, Score, utcnow
+from app.db.models import Message, PracticeSession, Score, User, utcnow
 from app.domain import RoleplaySession, ScoreResult
 
 
@@ -99,14 +99,18 @@ class SessionQueries:
             .options(selectinload(PracticeSession.messages).selectinload(Message.score))
         )
 
-    def sessions(self, user_id: int | None = None, limit: int = 200) -> Sequence[PracticeSession]:
-        """Newest sessions first, of one user or of everyone."""
+    def sessions(
+        self, user_id: int | None = None, limit: int = 200, team: str | None = None
+    ) -> Sequence[PracticeSession]:
+        """Newest sessions first, of one user, of one team's reps (``team``), or of everyone."""
         q = select(PracticeSession).options(
             selectinload(PracticeSession.messages).selectinload(Message.score),
             selectinload(PracticeSession.user),
         )
         if user_id is not None:
             q = q.where(PracticeSession.user_id == user_id)
+        if team is not None:
+            q = q.where(PracticeSession.user_id.in_(select(User.id).where(User.team == team)))
         return self.db.scalars(q.order_by(PracticeSession.created_at.desc()).limit(limit)).all()
 
     def save_state(self, ps: PracticeSession, state: RoleplaySession) -> None:

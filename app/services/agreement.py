@@ -59,10 +59,11 @@ def _turns(messages: Sequence[Message], msg: Message) -> tuple[str, list[dict[st
     return earlier[last].text, [{"role": m.role, "text": m.text} for m in earlier[:last]]
 
 
-def reviewed_replies(repo: Repository) -> list[ReviewedReply]:
-    """Every scored trainer review of a rep reply, oldest session first (one row per review)."""
+def reviewed_replies(repo: Repository, team: str | None = None) -> list[ReviewedReply]:
+    """Every scored trainer review of a rep reply (of one team's reps when given), oldest session
+    first (one row per review)."""
     out: list[ReviewedReply] = []
-    for review, ps in repo.reviewed_replies():
+    for review, ps in repo.reviewed_replies(team):
         msg = next((m for m in ps.messages if m.id == review.message_id), None)
         if msg is None or msg.role != "rep" or review.score is None:
             continue

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, BackgroundTasks, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from app.auth.policy import team_scope
 from app.channels.assignments import announce_assignment
 from app.db.repository import Repository
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
@@ -34,7 +35,7 @@ def team(request: Request, services: ServicesDep, repo: RepoDep, trainer: Traine
     Each average is named (coach, trainer, coach with overrides): unlabelled, three different
     numbers on one page read as a contradiction. The trend plots coach with overrides.
     """
-    sessions = repo.sessions(limit=10_000)
+    sessions = repo.sessions(limit=10_000, team=team_scope(trainer))
     stats = analytics.team_stats(sessions, analytics.Overrides.of(analytics.reviews_of(repo, sessions)))
     charts = {
         "criteria": {
@@ -48,15 +49,15 @@ def team(request: Request, services: ServicesDep, repo: RepoDep, trainer: Traine
         "stats": stats,
         "kinds": analytics.AVERAGE_KINDS,
         "charts": charts,
-        "agreement": _agreement_view(services, repo, lang),
+        "agreement": _agreement_view(services, repo, lang, team_scope(trainer)),
         "section": "analytics",
     }
     return render(request, "trainer/analytics.html", ctx)
 
 
-def _agreement_view(services: Services, repo: Repository, lang: str) -> dict[str, object]:
+def _agreement_view(services: Services, repo: Repository, lang: str, team: str | None) -> dict[str, object]:
     """The agreement panel's rows with display labels (boot=200 keeps the page quick)."""
-    report = agreement.agreement_report(agreement.reviewed_replies(repo), boot=200)
+    report = agreement.agreement_report(agreement.reviewed_replies(repo, team), boot=200)
     overall = {**report["overall"], "label": translate("agreement_overall", lang)}
     scenarios = [{**r, "label": scenario_view(services, r["key"], lang)["title"]} for r in report["scenarios"]]
     criteria = [{**r, "label": translate("crit_" + r["key"], lang)} for r in report["criteria"]]
@@ -70,7 +71,7 @@ def reviews(request: Request, services: ServicesDep, repo: RepoDep, trainer: Tra
     Each session shows the coach's average next to the trainer's overall score and the average with
     overrides, so a trainer's own score is never hidden behind the coach's.
     """
-    opens = repo.open_disputes()
+    opens = repo.open_disputes(team_scope(trainer))
     disputed = [
         {
             "d": d,
@@ -84,7 +85,7 @@ def reviews(request: Request, services: ServicesDep, repo: RepoDep, trainer: Tra
     counts: dict[str, int] = {}
     for d in opens:
         counts[d.message.session_id] = counts.get(d.message.session_id, 0) + 1
-    sessions = repo.sessions()
+    sessions = repo.sessions(team=team_scope(trainer))
     revs = analytics.reviews_of(repo, sessions)
     done = {r.session_id for r in revs}
     overrides = analytics.Overrides.of(revs)
@@ -155,7 +156,7 @@ async def save_review(
 def assignments(request: Request, services: ServicesDep, repo: RepoDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
     """Who should practise what."""
     rows = []
-    for a in repo.assignments():
+    for a in repo.assignments(team=team_scope(trainer)):
         done = [
             analytics.session_stats(ps)
             for ps in repo.sessions(user_id=a.user_id)
@@ -171,7 +172,7 @@ def assignments(request: Request, services: ServicesDep, repo: RepoDep, trainer:
             }
         )
     scenarios = [s.summary(lang) for s in services.scenarios]
-    reps = [u for u in repo.users()]
+    reps = [u for u in repo.users(team_scope(trainer))]
     ctx = {"rows": rows, "scenarios": scenarios, "reps": reps, "section": "assign", "error": request.query_params.get("error")}
     return render(request, "trainer/assignments.html", ctx)
 

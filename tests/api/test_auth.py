@@ -204,3 +204,26 @@ def test_a_disabled_account_with_a_live_cookie_sees_the_login_form(client: TestC
     res = client.get("/", headers=HTML, follow_redirects=False)
     assert res.status_code == 303 and res.headers["location"] == "/login"
     assert client.get("/login", headers=HTML, follow_redirects=False).status_code == 200
+
+
+def test_trainer_lists_show_only_their_teams_work(client: TestClient) -> None:
+    ann, cat = token(client, "ann"), token(client, "cat")
+    ann_sid, cat_sid = start(client, ann), start(client, cat)
+    for sid, who in ((ann_sid, ann), (cat_sid, cat)):
+        r = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": "您主要拿哪几项在比较？"}, headers=who)
+        assert r.status_code == 200
+        assert client.post(f"/api/v1/sessions/{sid}/messages/1/dispute", json={"reason": "x"}, headers=who).status_code == 201
+
+    def seen(name: str) -> tuple[set[str], set[str], set[str], str]:
+        h = token(client, name)
+        sessions = {s["id"] for s in client.get("/api/v1/trainer/sessions", headers=h).json()}
+        disputes = {d["session_id"] for d in client.get("/api/v1/trainer/disputes", headers=h).json()}
+        reps = {r["name"] for r in client.get("/api/v1/trainer/analytics", headers=h).json()["reps"]}
+        csv = client.get("/api/v1/trainer/analytics.csv", headers=h).text
+        return sessions, disputes, reps, csv
+
+    tim = seen("tim")
+    assert tim[0] == {ann_sid} and tim[1] == {ann_sid} and cat_sid not in tim[3] and ann_sid in tim[3]
+    tess = seen("tess")
+    assert tess[0] == {cat_sid} and tess[1] == {cat_sid} and ann_sid not in tess[3]
+    assert seen("ada")[0] == {ann_sid, cat_sid}

@@ -6,7 +6,7 @@ WORKDIR /src
 RUN python -m venv /opt/venv
 COPY pyproject.toml README.md ./
 COPY app ./app
-RUN /opt/venv/bin/pip install --upgrade pip && /opt/venv/bin/pip install '.[pg]'
+RUN /opt/venv/bin/pip install --upgrade pip && /opt/venv/bin/pip install '.[pg,llm]'
 
 # Runtime stage: the venv, the knowledge base, a non-root user.
 FROM python:3.11-slim

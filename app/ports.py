@@ -1,7 +1,7 @@
 """The seams between layers, as typed Protocols.
 
 Services, channels and the web app depend on these shapes, never on concrete classes, so an
-engine (embedded today, an LLM later) or a channel (web, terminal, Slack, WeCom) plugs in by
+engine (embedded, or an LLM through LangChain) or a channel (web, terminal, Slack, WeCom) plugs in by
 implementing one of them and registering a factory in :mod:`app.services.engines`.
 """
 

@@ -8,7 +8,10 @@ defer_honestly > probe > quantify > value > empathise > default).  The
 customer's line is a variant of the new state not yet said in this session;
 in a ``reveal_motive`` state the session's motive is voiced.  Everything
 random is drawn from ``Random(f"{seed}:{turn}:…")``, so the same seed and
-the same replies replay the same conversation.
+the same replies replay the same conversation.  A ``mode: scripted`` scenario
+skips all of this: the trainer fixed the customer's lines, so its one opening
+and then ``script[n]`` after reply n are said verbatim (every reply is still
+scored) and the session ends after the last line.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import secrets
 from app.coach.errors import SessionDoneError
 from app.coach.scorecard import build_scorecard
 from app.coach.voice import ScriptedVoice
-from app.domain import RoleplaySession, Scorecard, Turn, TurnResult
+from app.domain import RoleplaySession, Scorecard, ScoreResult, Turn, TurnResult
 from app.ports import CustomerVoice, ScenarioSource, Scorer
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language
@@ -73,6 +76,8 @@ class RoleplayService:
         """A new session whose first transcript line is the customer's opening."""
         scenario = self.registry.get(scenario_id)
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
+        if scenario.mode == "scripted":
+            return _scripted_start(scenario, seed, lang)
         rng = random.Random(f"{seed}:start")
         motives = scenario.persona.motives
         motive = rng.choices(motives, weights=[m.weight for m in motives], k=1)[0]
@@ -96,6 +101,8 @@ class RoleplayService:
         lang = "en" if session.language == "en" or detect_language(text) == "en" else "zh"
         earlier = [{"role": t.role, "text": t.text} for t in session.transcript[:-1]]
         score = self.scorer.score(scenario.id, customer, text, lang=lang, context=earlier)
+        if scenario.mode == "scripted":
+            return _scripted_reply(scenario, session, text, score)
         state = scenario.state(session.state_id)
         transitions = {str(k): v for k, v in state.transitions.items()}
         _, target_id = choose_transition(effective_moves(score.moves, transitions, scenario), transitions)
@@ -126,3 +133,39 @@ class RoleplayService:
     def scorecard(self, session: RoleplaySession) -> Scorecard:
         """The end-of-session summary (also works on an unfinished session)."""
         return build_scorecard(self.registry, session)
+
+
+#: The state recorded for every turn of a scripted scenario (it has no state machine).
+SCRIPT_STATE = "script"
+
+
+def _scripted_start(scenario: Scenario, seed: int, lang: str) -> RoleplaySession:
+    """A scripted session: the one opening, verbatim (the trainer fixed it; no voice rephrases it)."""
+    opening = scenario.openings[0]
+    motive = scenario.persona.motives[0].id if scenario.persona.motives else ""
+    return RoleplaySession(
+        scenario_id=scenario.id,
+        seed=seed,
+        motive_id=motive,
+        state_id=SCRIPT_STATE,
+        used_lines=[opening],
+        transcript=[Turn(role="customer", text=opening, state=SCRIPT_STATE)],
+        language="en" if lang == "en" else "zh",
+    )
+
+
+def _scripted_reply(
+    scenario: Scenario, session: RoleplaySession, text: str, score: ScoreResult
+) -> TurnResult:
+    """The script's next line after a scored reply; the last line ends with ``script_ending``."""
+    turn = session.turn + 1
+    line = scenario.script[min(turn, len(scenario.script)) - 1]
+    outcome = scenario.script_ending if turn >= len(scenario.script) else None
+    new = session.model_copy(deep=True)
+    new.turn = turn
+    new.used_lines.append(line)
+    new.transcript.append(Turn(role="rep", text=text, score=score))
+    new.transcript.append(Turn(role="customer", text=line, state=SCRIPT_STATE))
+    new.done = outcome is not None
+    new.outcome = outcome
+    return TurnResult(customer=line, score=score, done=new.done, outcome=outcome, session=new)

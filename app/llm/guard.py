@@ -30,6 +30,12 @@ _OUT_OF_ROLE = re.compile(
     re.I,
 )
 
+#: The model echoed the prompt's markup (``<transcript>``, ``<rep>``…) instead of speaking.
+_MARKUP = re.compile(r"</?\s*[A-Za-z_][\w-]*\s*>")
+
+#: Five or more English words in a row: not a line of a Chinese-speaking customer.
+_ENGLISH_RUN = re.compile(r"(?:[A-Za-z]+[\s,.;:'!?-]+){4,}[A-Za-z]+")
+
 _PUNCT = re.compile(r"[\s\W_]+", re.U)
 
 #: Longest believable customer line (characters); a model that rambles has lost the thread.
@@ -62,9 +68,11 @@ def inversion(line: str, *, language: str, secrets: Iterable[str] = (), rep_last
         return "too_long"
     if _SPEAKER.search(text):
         return "speaker_label"
+    if _MARKUP.search(text):
+        return "markup"
     if _OUT_OF_ROLE.search(text):
         return "out_of_role"
-    if language != "en" and detect_language(text) == "en":
+    if language != "en" and (detect_language(text) == "en" or _ENGLISH_RUN.search(text)):
         return "language"
     for secret in secrets:
         if len(_grams(secret)) >= 4 and overlap(text, secret) >= 0.6:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from app.domain import CRITERIA, MOVES, CriterionId, Move
 
@@ -40,6 +41,10 @@ DecisionStyle = Literal["leader", "influencer", "checker", "follower"]
 ValueType = Literal["intrinsic", "extrinsic", "strategic"]
 Outcome = Literal["deal", "next_meeting", "walkaway"]
 TransitionKey = Literal[Move, "default"]
+#: ``states``: the state machine picks the customer's move; ``scripted``: the trainer's lines in order.
+Mode = Literal["states", "scripted"]
+#: The longest script: the same bound as ``turn_limit``, so a scripted session is no longer than any other.
+SCRIPT_MAX = 30
 
 
 class _Strict(BaseModel):
@@ -77,7 +82,9 @@ class Persona(_Strict):
     decision_style: DecisionStyle | None = None
     value_type: ValueType | None = None
     background: Localized
-    motives: list[Motive] = Field(min_length=1)
+    motives: list[Motive] = Field(
+        default_factory=list, description="At least one in state-machine mode; optional in scripted mode."
+    )
 
     @field_validator("motives")
     @classmethod
@@ -138,19 +145,68 @@ class Scenario(_Strict):
     #: Stored as the primary key of ``trainer_scenarios`` (String(100)) and used in URLs, so
     #: a longer or odd id must be a validation error rather than a database failure.
     id: str = Field(max_length=SCENARIO_ID_MAX, pattern=SCENARIO_ID_PATTERN)
+    #: Declared before the fields whose rules depend on it, so their validators can read it.
+    mode: Mode = Field(default="states", description="'scripted': the customer says `script` in order.")
     title: Localized
     difficulty: int = Field(ge=1, le=5)
     practises: Localized = Field(description="What the rep practises, shown on the scenario card.")
     persona: Persona
-    openings: list[str] = Field(min_length=3)
+    openings: list[str] = Field(description="At least 3 (drawn at random); exactly 1 in scripted mode.")
     initial_state: str = "opening"
-    states: list[CustomerState] = Field(min_length=2)
+    states: list[CustomerState] = Field(
+        default_factory=list, validate_default=True, description="At least 2 unless scripted."
+    )
     turn_limit: int = Field(default=8, ge=2, le=30)
-    turn_limit_lines: list[str] = Field(min_length=1)
+    turn_limit_lines: list[str] = Field(
+        default_factory=list, validate_default=True, description="At least 1 unless scripted."
+    )
+    script: list[str] = Field(
+        default_factory=list,
+        validate_default=True,
+        max_length=SCRIPT_MAX,
+        description="Scripted mode: the line after each reply, in order.",
+    )
+    script_ending: Outcome = Field(
+        default="next_meeting", description="Scripted mode: the outcome after the last line."
+    )
     rubric: Rubric
     exemplars: dict[int, list[str]] = Field(description="Replies for each band 1-5, at least 3 each.")
     cite: list[str] = Field(min_length=1, description="Playbook section ids this scenario teaches.")
     next: list[str] = Field(default_factory=list, description="Scenarios to suggest after this one.")
+
+    @field_validator("persona")
+    @classmethod
+    def _motives_for_states(cls, v: Persona, info: ValidationInfo) -> Persona:
+        if not _scripted(info) and not v.motives:
+            raise PydanticCustomError("motives_needed", "motives: at least 1 motive is needed")
+        return v
+
+    @field_validator("openings", "states", "turn_limit_lines", "script")
+    @classmethod
+    def _counts_by_mode(cls, v: list[object], info: ValidationInfo) -> list[object]:
+        """The minimum counts: a state machine draws variants, a script has exactly what the trainer wrote.
+
+        Raised as pydantic's own ``too_short``/``too_long`` so every error carries its field's
+        location and the editors translate them one way (``app/scenarios/errors.py``).
+        """
+        field = str(info.field_name)
+        scripted = _scripted(info)
+        least = {"openings": 1 if scripted else 3, "states": 0 if scripted else 2,
+                 "turn_limit_lines": 0 if scripted else 1, "script": 1 if scripted else 0}[field]  # fmt: skip
+        if len(v) < least:
+            raise PydanticCustomError(
+                "too_short",
+                "List should have at least {min_length} items after validation, not {actual_length}",
+                {"field_type": "List", "min_length": least, "actual_length": len(v)},
+            )
+        most = 1 if scripted and field == "openings" else (0 if not scripted and field == "script" else None)
+        if most is not None and len(v) > most:
+            raise PydanticCustomError(
+                "too_long",
+                "List should have at most {max_length} items after validation, not {actual_length}",
+                {"field_type": "List", "max_length": most, "actual_length": len(v)},
+            )
+        return v
 
     @field_validator("exemplars")
     @classmethod
@@ -165,6 +221,8 @@ class Scenario(_Strict):
 
     @model_validator(mode="after")
     def _states_consistent(self) -> Scenario:
+        if self.mode == "scripted" and not self.states:
+            return self  # a script needs no state machine; states given anyway must still be sound
         ids = [s.id for s in self.states]
         if len(ids) != len(set(ids)):
             raise ValueError(f"state ids must be unique, got {ids}")
@@ -204,7 +262,8 @@ class Scenario(_Strict):
             "title_en": self.title.en,
             "difficulty": self.difficulty,
             "practises": self.practises.get(lang),
-            "opening": self.openings[0],
+            "mode": self.mode,
+            "opening": self.openings[0],  # a scripted scenario has exactly this one
             "openings": list(self.openings),
             "persona": {
                 "name": p.name,
@@ -219,4 +278,18 @@ class Scenario(_Strict):
         }
 
 
-__all__ = ["MOVES", "CRITERIA", "Scenario", "CustomerState", "Persona", "Motive", "Rubric", "Rule", "Localized"]
+def _scripted(info: ValidationInfo) -> bool:
+    return info.data.get("mode") == "scripted"
+
+
+__all__ = [
+    "MOVES",
+    "CRITERIA",
+    "Scenario",
+    "CustomerState",
+    "Persona",
+    "Motive",
+    "Rubric",
+    "Rule",
+    "Localized",
+]

@@ -63,8 +63,13 @@ def test_the_model_phrases_the_chosen_state(coach_services: Services) -> None:
         "I'm sorry, but as an AI language model I cannot do that.",
         "说白了，我们老板给我定了预算上限，超了我没法签字。",  # the hidden motive, too early
         "",
+        "<transcript>\n<customer>这价格不行。</customer>\n</transcript>",
+        "这个我得想想。Your entire trust in advance, no second.",
     ],
-    ids=["writes-rep-lines", "assistant", "apology", "english-assistant", "reveals-motive", "empty"],
+    ids=[
+        "writes-rep-lines", "assistant", "apology", "english-assistant", "reveals-motive", "empty",
+        "echoes-markup", "drifts-into-english",
+    ],  # fmt: skip
 )
 def test_role_inversion_falls_back_to_the_scripted_line(coach_services: Services, answer: str) -> None:
     scenario = coach_services.scenarios.get("price-objection")

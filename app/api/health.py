@@ -84,5 +84,7 @@ def readyz(database: DatabaseDep, services: ServicesDep) -> JSONResponse:
         "index": index_ready(services),
     }
     ok = all(checks.values())
-    body = Health(status="ok" if ok else "starting", checks=checks)
+    breaker = services.engine.breaker if services.is_built("engine") else None
+    llm = breaker() if breaker is not None else None
+    body = Health(status="ok" if ok else "starting", checks=checks, llm=llm)  # type: ignore[arg-type]
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

@@ -290,3 +290,7 @@ class Health(BaseModel):
 
     status: Literal["ok", "starting", "error"]
     checks: dict[str, bool] = Field(default_factory=dict)
+    llm: Literal["closed", "open", "half_open"] | None = Field(
+        default=None,
+        description="The LLM endpoint's circuit breaker (null without an LLM). Open: the embedded engine answers; not a readiness failure.",
+    )

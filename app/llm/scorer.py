@@ -10,12 +10,14 @@ or an open circuit breaker give the embedded result with ``engine: "embedded"`` 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping, Sequence
 
 from app.coach.scorer import ContextLike, as_turns
 from app.domain import ScoreResult
 from app.llm.breaker import CircuitBreaker
 from app.llm.judge import LLMJudge, blend
+from app.observability.metrics import observe_llm, record_fallback, record_llm_error
 from app.ports import ScenarioSource, Scorer
 
 log = logging.getLogger(__name__)
@@ -47,14 +49,19 @@ class LLMScorer:
         """The blended score of ``reply``, or the embedded one with the ``llm_unavailable`` notice."""
         result = self.embedded.score(scenario_id, customer, reply, lang=lang, context=context)
         if not self.breaker.allow():
+            record_fallback("breaker_open")
             return _unavailable(result)
         scenario = self.scenarios.get(scenario_id)
+        started = time.perf_counter()
         try:
             verdict = self.judge.verdict(scenario, customer, reply, result, _plain(context))
         except Exception as exc:  # endpoint down, timeout, malformed answer: the embedded score stands
             self.breaker.failure()
+            record_llm_error("judge", type(exc).__name__)
+            record_fallback("judge_failed")
             log.warning("LLM judge unavailable (%s); using the embedded score", type(exc).__name__)
             return _unavailable(result)
+        observe_llm("judge", time.perf_counter() - started)
         self.breaker.success()
         return blend(result, verdict, scenario)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import random
+import time
 from collections.abc import Mapping, Sequence
 
 from langchain_core.language_models import BaseChatModel
@@ -22,6 +23,7 @@ from app.llm.breaker import CircuitBreaker
 from app.llm.chat import transient_errors
 from app.llm.guard import inversion
 from app.llm.prompts import PromptRenderer
+from app.observability.metrics import observe_llm, record_llm_error
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language
 
@@ -78,6 +80,7 @@ class LLMVoice:
         state = scenario.state(state_id)
         motive = next((m for m in scenario.persona.motives if m.id == motive_id), scenario.persona.motives[0])
         lang = _language(context)
+        started = time.perf_counter()
         try:  # everything after allow(): a half-open probe must always be settled
             prompt = self.renderer.render(
                 "customer",
@@ -106,8 +109,10 @@ class LLMVoice:
             answer = self.chain.invoke(prompt.messages())
         except Exception as exc:  # endpoint down, slow or refusing: the scripted line answers
             self.breaker.failure()
+            record_llm_error("customer", type(exc).__name__)
             log.warning("LLM voice unavailable (%s); using the scripted line", type(exc).__name__)
             return scripted
+        observe_llm("customer", time.perf_counter() - started)
         self.breaker.success()
         text = _text(answer)
         secrets = (

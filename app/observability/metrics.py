@@ -61,6 +61,16 @@ def record_fallback(reason: str) -> None:
     metrics().fallbacks.labels(reason).inc()
 
 
+def observe_llm(role: str, seconds: float) -> None:
+    """Record one successful LLM call (``judge``, ``customer``)."""
+    metrics().llm_seconds.labels(role).observe(seconds)
+
+
+def record_llm_error(role: str, kind: str) -> None:
+    """Record a failed LLM call by the exception's type (Timeout, APIConnectionError, ValidationError…)."""
+    metrics().llm_errors.labels(role, kind[:40]).inc()
+
+
 def exposition() -> tuple[bytes, str]:
     """The current metrics in Prometheus text format, of all workers when they share a directory."""
     metrics()  # this process's series exist even before the first request

@@ -32,6 +32,8 @@ class Engine:
     name: str
     scorer: Scorer
     voice: CustomerVoice
+    #: The LLM endpoint's circuit breaker state (``closed``/``open``/``half_open``), None without an LLM.
+    breaker: Callable[[], str] | None = None
 
 
 def embedded(services: Services) -> Engine:
@@ -70,7 +72,7 @@ def llm(services: Services) -> Engine:
     renderer = PromptRenderer(prompts_dir(services.settings))
     breaker = CircuitBreaker(threshold=3, cooldown_s=30.0)
     scorer = LLMScorer(base.scorer, services.scenarios, LLMJudge(model, renderer), breaker)
-    return Engine("llm", scorer, LLMVoice(model, renderer, breaker))
+    return Engine("llm", scorer, LLMVoice(model, renderer, breaker), breaker=lambda: breaker.state)
 
 
 def auto(services: Services) -> Engine:

@@ -163,6 +163,27 @@ def via_contract(cases: list[dict[str, object]]) -> list[float]:
     return [float(json.loads(ln)["score"]) for ln in out.stdout.splitlines() if ln.strip()]
 
 
+def via_llm(cases: list[dict[str, object]]) -> list[float]:
+    """Scores from the LLM engine on the configured endpoint (COACH_LLM_*), falling back like the service.
+
+    Prints how many replies the LLM actually judged: a team sees its model's agreement with graders
+    (and how often it was unavailable) before switching it on.
+    """
+    from app.config import load_settings
+    from app.services.container import Services
+
+    services = Services(load_settings(engine="llm"))
+    scorer = services.scorer
+    scores, judged = [], 0
+    for c in cases:
+        result = scorer.score(str(c["scenario"]), str(c["customer"]), str(c["reply"]),
+                              context=list(c.get("context") or []))  # type: ignore[call-overload]  # fmt: skip
+        judged += result.engine == "llm"
+        scores.append(float(result.score))
+    print(f"llm judged {judged} of {len(cases)} replies (the rest fell back to the embedded score)", flush=True)
+    return scores
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--cv", choices=["author", "scenario", "fast", "fast-scenario"], action="append", default=[])
@@ -170,6 +191,10 @@ def main() -> int:
     ap.add_argument("--heldout", action="store_true")
     ap.add_argument("--gaming", action="store_true", help="gaming attempts (tests/data/gaming): share capped at their max band")
     ap.add_argument("--contract", action="store_true", help="score --external/--heldout through `coach score --jsonl -`")
+    ap.add_argument(
+        "--engine", choices=["embedded", "llm"], default="embedded",
+        help="score --external/--heldout with this engine; llm uses COACH_LLM_* (see docs/llm.md)",
+    )
     ap.add_argument("--boot", type=int, default=1000)
     ap.add_argument("--inner", type=int, default=3, help="author folds inside each training split")
     args = ap.parse_args()
@@ -202,7 +227,10 @@ def main() -> int:
     if args.gaming:
         gaming_report(registry, include_heldout=args.heldout)
     for name, cases in sets:
-        if args.contract:
+        if args.engine == "llm":
+            scores = via_llm(cases)
+            name += " (llm)"
+        elif args.contract:
             scores = via_contract(cases)
         else:
             reader, grade = shipped()

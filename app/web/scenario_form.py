@@ -80,9 +80,11 @@ def _indices(form: FormData, prefix: str) -> list[int]:
 
 def _blank(entry: dict[str, Any]) -> bool:
     """True for a group nobody filled in (a spare "add" row): it is left out rather than reported."""
+
     def filled(v: Any) -> bool:
-        return any(filled(x) for x in v.values()) if isinstance(v, dict) else bool(v) and v != 1
-    return not any(filled(v) for k, v in entry.items() if k not in ("ending",))
+        return any(filled(x) for x in v.values()) if isinstance(v, dict) else bool(v)
+
+    return not any(filled(v) for k, v in entry.items() if k not in ("ending", "weight"))
 
 
 def _rules(form: FormData, prefix: str) -> list[dict[str, Any]]:
@@ -161,12 +163,30 @@ def _load(text: str) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _get(obj: Any, *path: str | int) -> str:
+    """A text field of the (possibly incomplete) dict for the template: '' when missing."""
+    for key in path:
+        if isinstance(obj, dict):
+            obj = obj.get(key)
+        elif isinstance(obj, list) and isinstance(key, int) and 0 <= key < len(obj):
+            obj = obj[key]
+        else:
+            return ""
+    return "" if obj is None or isinstance(obj, dict | list) else str(obj)
+
+
+def _joined(obj: Any) -> str:
+    """A list field as one textarea line per item."""
+    return "\n".join(str(x) for x in obj) if isinstance(obj, list) else ("" if obj is None else str(obj))
+
+
 def _page(request: Request, data: dict[str, Any], ctx: dict[str, Any], status: int = 200) -> HTMLResponse:
     persona = data.get("persona") if isinstance(data.get("persona"), dict) else {}
     state_ids = [str(s.get("id")) for s in data.get("states") or [] if isinstance(s, dict) and s.get("id")]
     base = {"d": data, "persona": persona, "motives": (persona or {}).get("motives") or [], "state_ids": state_ids,
             "scripted": data.get("mode") == "scripted", "moves": MOVES, "keys": TRANSITION_KEYS, "bands": BANDS,
-            "errors": [], "saved": None, "edit": None, "section": "scenarios"}  # fmt: skip
+            "errors": [], "saved": None, "edit": None, "section": "scenarios", "g": _get, "joined": _joined,
+            "criteria": CRITERIA, "outcomes": ("deal", "next_meeting", "walkaway")}  # fmt: skip
     return render(request, "trainer/form.html", {**base, **ctx}, status=status)
 
 

@@ -57,7 +57,7 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
     from app.api.refresh import ScenarioRefreshMiddleware
     from app.observability.metrics import MetricsMiddleware
     from app.web import library as library_pages
-    from app.web import pages
+    from app.web import pages, scenario_form
     from app.web import trainer as trainer_pages
     from app.web.auth import install_auth
     from app.web.render import STATIC_DIR, LanguageMiddleware, make_templates
@@ -104,7 +104,7 @@ def create_app(services: Services | None = None, *, migrate: bool = True, warm: 
     app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts))
     for router in (health.router, sessions.router, catalog.router, trainer.router, pages.router, trainer_pages.router):
         app.include_router(router)
-    for router in (library_api.router, library_pages.router, metrics_api.router):
+    for router in (library_api.router, library_pages.router, metrics_api.router, scenario_form.router):
         app.include_router(router)
     if services.slack is not None:  # chat bots, only when configured (docs/channels.md)
         app.include_router(services.slack.router)

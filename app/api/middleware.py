@@ -17,18 +17,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from contextvars import ContextVar
 
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.observability.context import REQUEST_ID
+
 REQUEST_ID_HEADER = "X-Request-ID"
 _SANE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")
 _METHODS_WITH_BODY = frozenset({"POST", "PUT", "PATCH", "DELETE"})
-
-
-#: The current request's id, for log records (threads started by the request copy the context).
-REQUEST_ID: ContextVar[str] = ContextVar("request_id", default="-")
 
 
 def request_id_of(request: Request) -> str:

@@ -11,7 +11,7 @@ import json
 import logging
 from datetime import UTC, datetime
 
-from app.api.middleware import REQUEST_ID
+from app.observability.context import REQUEST_ID
 
 
 class RequestIdFilter(logging.Filter):

@@ -11,9 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from app.api.middleware import REQUEST_ID
 from app.config import load_settings
 from app.main import create_app
+from app.observability.context import REQUEST_ID
 from app.observability.logs import configure_logging
 from app.services.container import Services
 

@@ -259,3 +259,36 @@ def test_session_survives_a_restart(
         assert len(srv.api("GET", f"/api/v1/sessions/{sid}")["messages"]) == 5
     finally:
         srv.stop()
+
+
+def test_trainer_writes_a_scripted_scenario_in_the_form_and_plays_it(server: Server, page: Any) -> None:
+    """The scripted variant of the form editor: one opening, ordered lines, played verbatim and scored."""
+    opening, lines = "王经理：你们的报价比别家高一成，说说看？", ["那培训和保修怎么算？", "好，下周二带方案来详谈。"]
+    page.goto(server.url + "/trainer/scenarios")
+    page.click("#new-scripted")
+    page.wait_for_selector("#script-fields")
+    assert page.locator("#states").count() == 0  # the simpler variant: no state machine to fill in
+    page.fill('input[name="id"]', "browser-script")
+    page.fill('input[name="title.zh"]', "脚本练习：报价追问")
+    page.fill('textarea[name="practises.zh"]', "按固定台词练习回应报价追问。")
+    for name, value in (("persona.name", "王经理"), ("persona.company", "恒远物流"), ("persona.role", "采购经理")):
+        page.fill(f'input[name="{name}"]', value)
+    page.fill('textarea[name="persona.background.zh"]', "比价中的采购经理。")
+    page.fill('input[name="openings"]', opening)
+    page.fill('textarea[name="script"]', "\n".join(lines))
+    for band in range(1, 6):
+        page.fill(f'textarea[name="exemplars.{band}"]', "\n".join(f"示例回复 {band}-{i}：您主要和哪家比较？" for i in range(3)))
+    page.fill('textarea[name="cite"]', "price-objection")
+    page.click("#save-form")
+    page.wait_for_selector(".check.good")
+    assert "browser-script" in page.locator(".check.good").inner_text()
+    shot(page, "14-trainer-scripted-form")
+
+    page.click("#start-saved")
+    page.wait_for_url("**/chat")
+    assert page.locator(".msg-customer .bubble").first.inner_text().strip() == opening
+    send(page, FIRST, 1)
+    send(page, SECOND, 2)
+    assert page.locator(".msg-customer .bubble").all_inner_texts()[1:] == lines
+    assert page.locator(".msg-rep .chip").count() == 2  # every reply scored
+    page.wait_for_selector("#over:not(.hidden)")

@@ -104,6 +104,9 @@ class Settings(BaseSettings):
     redis_url: str | None = Field(
         default=None, description="Redis for shared counters (rate limits) when several workers or replicas run."
     )
+    llm_daily_tokens: int = Field(
+        default=0, ge=0, description="LLM tokens one user may spend per day (0: no limit); over it the embedded engine answers."
+    )
     log_format: Literal["text", "json"] = Field(default="text", description="Log lines as text or JSON (one object per line).")
     metrics_token: SecretStr | None = Field(
         default=None, description="Bearer token for GET /metrics from other hosts (loopback needs none)."

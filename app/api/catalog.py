@@ -20,7 +20,9 @@ from app.api.errors import api_text
 from app.api.openapi_docs import error_doc
 from app.api.ratelimit import RateLimited
 from app.api.schemas import ScoreIn, ScoreOut
-from app.deps import LangDep, ServicesDep
+from app.deps import CurrentUser, LangDep, ServicesDep
+from app.domain import ScoreResult
+from app.llm.budget import spending_for
 from app.services.sessions import validate_text
 
 router = APIRouter(prefix="/api/v1", tags=["scoring"])
@@ -82,16 +84,18 @@ def list_scenarios(services: ServicesDep, lang: LangDep) -> list[dict[str, Any]]
     },
 )
 async def score_reply(
-    body: ScoreIn, services: ServicesDep, request: Request, lang: LangDep, _: RateLimited
+    body: ScoreIn, services: ServicesDep, request: Request, lang: LangDep, user: CurrentUser, _: RateLimited
 ) -> ScoreOut | Response:
     """Score one reply to a customer line (same fields and result as ``coach score --json``)."""
     settings = services.settings
     validate_text(body.reply, settings.max_message_chars)
     services.scenarios.get(body.scenario)
     context = [t.model_dump() for t in body.context]
-    work = run_in_threadpool(
-        services.scorer.score, body.scenario, body.customer, body.reply, lang=body.lang, context=context
-    )
+    def score() -> ScoreResult:
+        with spending_for(user.id):  # an LLM judge spends this user's daily token budget
+            return services.scorer.score(body.scenario, body.customer, body.reply, lang=body.lang, context=context)
+
+    work = run_in_threadpool(score)
     try:
         result = await within_budget(work, settings.score_budget_s, until_disconnected(request))
     except ClientDisconnected:

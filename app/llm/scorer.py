@@ -13,9 +13,12 @@ import logging
 import time
 from collections.abc import Mapping, Sequence
 
+from langchain_core.callbacks import get_usage_metadata_callback
+
 from app.coach.scorer import ContextLike, as_turns
 from app.domain import ScoreResult
 from app.llm.breaker import CircuitBreaker
+from app.llm.budget import EXHAUSTED, TokenBudget
 from app.llm.judge import LLMJudge, blend
 from app.observability.metrics import observe_llm, record_fallback, record_llm_error
 from app.ports import ScenarioSource, Scorer
@@ -30,12 +33,18 @@ class LLMScorer:
     """:class:`app.ports.Scorer`: the embedded score blended with the LLM judge's verdict."""
 
     def __init__(
-        self, embedded: Scorer, scenarios: ScenarioSource, judge: LLMJudge, breaker: CircuitBreaker
+        self,
+        embedded: Scorer,
+        scenarios: ScenarioSource,
+        judge: LLMJudge,
+        breaker: CircuitBreaker,
+        budget: TokenBudget | None = None,
     ) -> None:
         self.embedded = embedded
         self.scenarios = scenarios
         self.judge = judge
         self.breaker = breaker
+        self.budget = budget
 
     def score(
         self,
@@ -48,13 +57,19 @@ class LLMScorer:
     ) -> ScoreResult:
         """The blended score of ``reply``, or the embedded one with the ``llm_unavailable`` notice."""
         result = self.embedded.score(scenario_id, customer, reply, lang=lang, context=context)
+        if self.budget is not None and self.budget.exhausted():
+            record_fallback("budget")
+            return _unavailable(result, EXHAUSTED)
         if not self.breaker.allow():
             record_fallback("breaker_open")
             return _unavailable(result)
         scenario = self.scenarios.get(scenario_id)
         started = time.perf_counter()
         try:
-            verdict = self.judge.verdict(scenario, customer, reply, result, _plain(context))
+            with get_usage_metadata_callback() as usage:
+                verdict = self.judge.verdict(scenario, customer, reply, result, _plain(context))
+            if self.budget is not None:
+                self.budget.spend(usage)
         except Exception as exc:  # endpoint down, timeout, malformed answer: the embedded score stands
             self.breaker.failure()
             record_llm_error("judge", type(exc).__name__)
@@ -66,8 +81,8 @@ class LLMScorer:
         return blend(result, verdict, scenario)
 
 
-def _unavailable(result: ScoreResult) -> ScoreResult:
-    return result.model_copy(update={"engine": "embedded", "flags": [*result.flags, UNAVAILABLE]})
+def _unavailable(result: ScoreResult, notice: str = UNAVAILABLE) -> ScoreResult:
+    return result.model_copy(update={"engine": "embedded", "flags": [*result.flags, notice]})
 
 
 def _plain(context: ContextLike) -> list[dict[str, str]]:

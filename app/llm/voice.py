@@ -14,12 +14,14 @@ import random
 import time
 from collections.abc import Mapping, Sequence
 
+from langchain_core.callbacks import get_usage_metadata_callback
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 
 from app.coach.voice import ScriptedVoice
 from app.llm.breaker import CircuitBreaker
+from app.llm.budget import TokenBudget
 from app.llm.chat import transient_errors
 from app.llm.guard import inversion
 from app.llm.prompts import PromptRenderer
@@ -44,8 +46,10 @@ class LLMVoice:
         renderer: PromptRenderer,
         breaker: CircuitBreaker,
         fallback: ScriptedVoice | None = None,
+        budget: TokenBudget | None = None,
     ) -> None:
         self.fallback = fallback or ScriptedVoice()
+        self.budget = budget
         self.renderer = renderer
         self.breaker = breaker
         self.chain: Runnable[list[BaseMessage], BaseMessage] = model.with_retry(
@@ -75,6 +79,8 @@ class LLMVoice:
         """The customer's line in ``state_id``, answering the last rep turn of ``context``."""
         scripted = self.fallback.line(scenario, state_id, motive_id, rng, used)
         rep_last = next((t.get("text", "") for t in reversed(context) if t.get("role") == "rep"), "")
+        if self.budget is not None and self.budget.exhausted():
+            return scripted
         if not rep_last or not self.breaker.allow():
             return scripted
         state = scenario.state(state_id)
@@ -106,7 +112,10 @@ class LLMVoice:
                     "rep_last": rep_last,
                 },
             )
-            answer = self.chain.invoke(prompt.messages())
+            with get_usage_metadata_callback() as usage:
+                answer = self.chain.invoke(prompt.messages())
+            if self.budget is not None:
+                self.budget.spend(usage)
         except Exception as exc:  # endpoint down, slow or refusing: the scripted line answers
             self.breaker.failure()
             record_llm_error("customer", type(exc).__name__)

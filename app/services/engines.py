@@ -58,6 +58,7 @@ def llm(services: Services) -> Engine:
     the voice stops waiting for it too.
     """
     from app.llm.breaker import CircuitBreaker
+    from app.llm.budget import TokenBudget
     from app.llm.chat import LLMNotConfiguredError
     from app.llm.judge import LLMJudge
     from app.llm.prompts import PromptRenderer, prompts_dir
@@ -71,8 +72,11 @@ def llm(services: Services) -> Engine:
     base = embedded(services)
     renderer = PromptRenderer(prompts_dir(services.settings))
     breaker = CircuitBreaker(threshold=3, cooldown_s=30.0)
-    scorer = LLMScorer(base.scorer, services.scenarios, LLMJudge(model, renderer), breaker)
-    return Engine("llm", scorer, LLMVoice(model, renderer, breaker), breaker=lambda: breaker.state)
+    settings = services.settings
+    budget = TokenBudget(settings.llm_daily_tokens, settings.redis_url or "memory://")
+    scorer = LLMScorer(base.scorer, services.scenarios, LLMJudge(model, renderer), breaker, budget)
+    voice = LLMVoice(model, renderer, breaker, budget=budget)
+    return Engine("llm", scorer, voice, breaker=lambda: breaker.state)
 
 
 def auto(services: Services) -> Engine:

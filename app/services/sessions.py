@@ -28,6 +28,7 @@ from app.db.engine import Database
 from app.db.models import Message, PracticeSession, User
 from app.db.repository import Repository
 from app.domain import RoleplaySession, Scorecard, ScoreResult, Turn
+from app.llm.budget import spending_for
 from app.observability.metrics import observe_turn
 from app.ports import RoleplayEngine
 from app.services.errors import (
@@ -171,7 +172,8 @@ class PracticeService:
             state = engine_state(ps)
             rep_id = repo.add_message(ps, "rep", text).id
         try:
-            result = self.engine.reply(state, text)
+            with spending_for(user.id):
+                result = self.engine.reply(state, text)
         except Exception as exc:
             log.exception("scoring failed on session %s; the rep's message %s is kept", session_id, rep_id)
             raise ScoringFailedError("scoring failed; your reply was saved, please send it again") from exc

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from pathlib import Path
 from typing import cast
 
 import pytest
@@ -136,3 +137,26 @@ def test_a_dead_endpoint_shows_in_readyz_and_metrics_without_failing_readiness(
         if s.name == "coach_engine_fallbacks_total"
     }
     assert fallbacks.get("judge_failed", 0) >= 3
+
+
+def test_a_users_daily_token_budget_stops_llm_calls_for_that_user_only(
+    stub: StubLLM, tmp_path: Path, coach_services: Services
+) -> None:
+    """The stub reports 2 tokens per call; a 3-token budget lasts one judged reply (two calls)."""
+    from app.llm.budget import EXHAUSTED, spending_for
+
+    settings = load_settings(
+        data_dir=tmp_path / "budget", embedding_backend="fake", engine="llm", llm_base_url=stub.url,
+        llm_model="stub-model", llm_api_key="sk-x", llm_timeout_s=1.0, llm_daily_tokens=3,
+    )  # fmt: skip
+    services = coach_services.derive(settings)
+    stub.responder = scripted
+    with spending_for(1):
+        assert services.scorer.score("price-objection", CUSTOMER, GOOD).engine == "llm"
+        assert services.scorer.score("price-objection", CUSTOMER, GOOD).engine == "llm"  # 4 tokens now: over
+        calls = len(stub.requests)
+        over = services.scorer.score("price-objection", CUSTOMER, GOOD)
+        assert over.engine == "embedded" and EXHAUSTED in over.flags and len(stub.requests) == calls
+    with spending_for(2):
+        assert services.scorer.score("price-objection", CUSTOMER, GOOD).engine == "llm"
+    assert services.scorer.score("price-objection", CUSTOMER, GOOD).engine == "llm"  # no user: unlimited

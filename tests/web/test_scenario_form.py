@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from app.config import REPO_ROOT
 from app.scenarios.errors import explain_yaml
 from app.scenarios.loader import parse_scenario
+from app.scenarios.schema import GUIDE_SCENARIO_IDS
 
 HTML = {"accept": "text/html"}
 
@@ -75,6 +76,17 @@ def test_a_builtin_round_trips_through_the_form(client: TestClient) -> None:
     assert saved.model_copy(update={"id": original.id}) == original
     again = client.get("/trainer/scenarios/form?edit=price-objection-copy&saved=1", headers=HTML)
     assert again.status_code == 200 and fields_of(again.text) == {**fields, "edit": "price-objection-copy"}
+
+
+def test_every_builtin_round_trips(client: TestClient) -> None:
+    """Every field the built-ins use has an input: none is lost between the YAML and the form."""
+    for sid in GUIDE_SCENARIO_IDS:
+        fields = fields_of(client.get(f"/trainer/scenarios/form?from={sid}", headers=HTML).text)
+        r = client.post("/trainer/scenarios/form", data={**fields, "action": "save"}, follow_redirects=False)
+        assert r.status_code == 303, sid
+        saved = parse_scenario(client.get(f"/trainer/scenarios/{sid}-copy/yaml").text)
+        original = parse_scenario((REPO_ROOT / "knowledge" / "scenarios" / f"{sid}.yaml").read_text("utf-8"))
+        assert saved.model_copy(update={"id": sid}) == original, sid
 
 
 def test_errors_name_the_state_and_field_in_the_page_language(client: TestClient) -> None:

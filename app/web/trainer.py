@@ -12,6 +12,7 @@ from app.channels.assignments import announce_assignment
 from app.db.repository import Repository
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
 from app.domain import CRITERIA
+from app.scenarios.errors import explain_yaml
 from app.scenarios.loader import ScenarioError
 from app.services import agreement, analytics, authoring
 from app.services.container import Services
@@ -267,7 +268,7 @@ def editor(request: Request, services: ServicesDep, trainer: TrainerUser, lang: 
         try:
             authoring.check(text)
         except ScenarioError as exc:
-            error = str(exc)
+            error = "; ".join(explain_yaml(text, lang) or [str(exc)])
     ctx = {"yaml": text, "error": error, "preview": None, "saved": None, "section": "scenarios"}
     return render(request, "trainer/editor.html", ctx)
 
@@ -285,8 +286,8 @@ def editor_submit(
     ctx: dict[str, object] = {"yaml": yaml, "error": None, "preview": None, "saved": None, "section": "scenarios"}
     try:
         s = authoring.save(services, yaml, trainer.id) if action == "save" else authoring.check(yaml)
-    except ScenarioError as exc:
-        ctx["error"] = str(exc)
+    except ScenarioError as exc:  # in the UI's language, naming state ids rather than list indexes
+        ctx["error"] = "; ".join(explain_yaml(yaml, lang) or [str(exc)])
         return render(request, "trainer/editor.html", ctx, status=422)
     ctx["preview"] = s.summary(lang)
     if action == "save":

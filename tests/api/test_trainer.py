@@ -223,3 +223,15 @@ def test_trend_is_daily_for_a_new_team_and_weekly_later() -> None:
     weekly = trend([(day, 40), (day + timedelta(days=20), 80)])
     assert weekly["labels"] == ["2026-W45", "2026-W47"]
     assert trend([]) == {"labels": [], "average": []}
+
+
+def test_yaml_editor_errors_name_the_state_in_the_ui_language(author: Author) -> None:
+    text = builtin_yaml_text("my-price")
+    start = text.index("  - id: opening")
+    lines_at = text.index("    lines:\n", start)
+    end = text.index("    transitions:", lines_at)
+    broken = text[:lines_at] + "    lines:\n      - 我还是那句话，价格太高了。\n" + text[end:]
+    zh = author.client.post("/trainer/scenarios/editor", data={"yaml": broken, "action": "validate"})
+    assert zh.status_code == 422 and "状态「opening」" in zh.text
+    en = author.client.post("/trainer/scenarios/editor?lang=en", data={"yaml": broken, "action": "validate"})
+    assert en.status_code == 422 and ("state &#39;opening&#39;" in en.text or "state 'opening'" in en.text)

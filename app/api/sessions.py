@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import StreamingResponse
 
 from app.api.convert import dispute_out, score_out, session_item, session_out
+from app.api.middleware import request_id_of
 from app.api.openapi_docs import error_doc
 from app.api.ratelimit import RateLimited
 from app.api.schemas import (
@@ -19,7 +20,6 @@ from app.api.schemas import (
     SessionListItem,
     SessionOut,
 )
-from app.channels.gateway import Conversations
 from app.channels.web import SSEChannel
 from app.deps import CurrentUser, LangDep, PracticeDep, RepoDep
 from app.domain import Scorecard
@@ -88,19 +88,20 @@ async def post_message(
     responses={**ERRORS, 429: RATE_LIMITED, 200: {"content": {"text/event-stream": {}}, "description": "Server-sent events"}},
 )
 async def stream_message(
-    session_id: str, body: MessageIn, user: CurrentUser, practice: PracticeDep, _: RateLimited
+    session_id: str, body: MessageIn, request: Request, user: CurrentUser, practice: PracticeDep, _: RateLimited
 ) -> StreamingResponse:
-    """Like POST .../messages, as server-sent events.
+    """Like POST .../messages, as server-sent events, the customer's line streamed as it is written.
 
-    Events: ``customer`` (``{"delta"}``, several, the customer's line in
-    pieces), then ``score`` (the score object), then ``done``
-    (``{"done","outcome","text"}``). Everything is committed before the
-    first event, and errors arrive as plain JSON with their status code.
+    Events: ``customer`` (``{"delta"}``, several: an LLM's tokens as they arrive, or the line in
+    pieces), then ``score`` (the score object), then ``done`` (``{"done","outcome","text"}``, the
+    final line). The rep's reply is committed before the first event, so an unknown or ended
+    session, or a bad reply, is plain JSON with its status code; a failure while scoring is an
+    ``error`` event (``{"detail","request_id"}``) and the reply stays saved, unscored.
     """
-    channel = SSEChannel(score_view=lambda s: score_out(s).model_dump())
-    await Conversations(practice).play(user, session_id, body.text, channel)
+    pending = await practice.reply_streaming(user, session_id, body.text)
+    channel = SSEChannel(score_view=lambda s: score_out(s).model_dump(), request_id=request_id_of(request))
     return StreamingResponse(
-        channel.events(), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
+        channel.events(pending), media_type="text/event-stream", headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
     )
 
 

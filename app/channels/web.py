@@ -1,19 +1,24 @@
 """The web chat's output channel: server-sent events for the chat page's stream endpoint.
 
-The route plays the reply first (so errors still arrive as JSON with their status code), with
-this channel buffering what the gateway sends; the response then streams the buffer: the
-customer's line in small pieces (the typing effect), the score, and a ``done`` event.
+The reply is stored before the response starts, so "not found", "ended" and "too long" still
+arrive as JSON with their status codes. Then the events stream as the turn is played: the
+customer's line as the engine writes it (an LLM's tokens as they arrive; an engine that does not
+stream gets its whole line sent in small pieces, the typing effect), the ``score``, and ``done``
+with the final line, which replaces what was shown (a streamed line that the role guard rejected
+is replaced by the scripted one). A failure after the reply was stored is an ``error`` event: the
+reply stays saved, unscored, and the rep can send it again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterable, AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 
-from app.channels.base import ScoreCard
-from app.domain import Scorecard, ScoreResult
+from app.domain import ScoreResult
+from app.services.errors import ScoringFailedError
+from app.services.sessions import StreamingReply
 
 
 def sse(event: str, data: object) -> str:
@@ -28,43 +33,32 @@ def chunks(text: str, size: int = 3) -> list[str]:
 
 @dataclass
 class SSEChannel:
-    """Buffers the gateway's output as server-sent events.
+    """Turns one streaming reply into server-sent events.
 
-    ``score_view`` turns a score into the API's JSON (the web page reads the same object as
-    ``POST .../messages`` returns). The scorecard is not sent: the page links to it when the
-    conversation ends.
+    ``score_view`` turns a score into the API's JSON (the page reads the same object as
+    ``POST .../messages`` returns); ``request_id`` goes into an ``error`` event.
     """
 
     score_view: Callable[[ScoreResult], object]
+    request_id: str = ""
     pace_s: float = 0.02
-    _line: list[str] = field(default_factory=list)
-    _tail: list[str] = field(default_factory=list)
 
-    async def customer_line(self, text: str) -> None:
-        """Queue the line, to be sent in pieces."""
-        self._line.extend(chunks(text))
-
-    async def customer_stream(self, pieces: AsyncIterable[str]) -> None:
-        """Queue the pieces as they come."""
-        async for piece in pieces:
-            self._line.append(piece)
-
-    async def score_card(self, card: ScoreCard) -> None:
-        """Queue the ``score`` and ``done`` events."""
-        self._tail.append(sse("score", self.score_view(card.score)))
-        self._tail.append(sse("done", {"done": card.done, "outcome": card.outcome, "text": card.customer}))
-
-    async def scorecard(self, card: Scorecard) -> None:
-        """Not sent: the chat page offers the scorecard page when the session ends."""
-
-    async def notice(self, key: str, text: str) -> None:
-        """Queue a notice event."""
-        self._tail.append(sse("notice", {"key": key, "text": text}))
-
-    async def events(self) -> AsyncIterator[str]:
-        """The buffered events, the customer's line paced like typing."""
-        for piece in self._line:
-            yield sse("customer", {"delta": piece})
-            await asyncio.sleep(self.pace_s)
-        for event in self._tail:
-            yield event
+    async def events(self, reply: StreamingReply) -> AsyncIterator[str]:
+        """``customer`` deltas, then ``score`` and ``done``; or an ``error`` event."""
+        streamed = False
+        try:
+            async for piece in reply.pieces():
+                streamed = True
+                yield sse("customer", {"delta": piece})
+        except ScoringFailedError as exc:
+            yield sse("error", {"detail": str(exc), "request_id": self.request_id})
+            return
+        out = reply.outcome
+        assert out is not None
+        line = out.customer_message.text
+        if not streamed:
+            for piece in chunks(line):
+                yield sse("customer", {"delta": piece})
+                await asyncio.sleep(self.pace_s)
+        yield sse("score", self.score_view(out.score))
+        yield sse("done", {"done": out.done, "outcome": out.outcome, "text": line})

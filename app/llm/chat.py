@@ -53,6 +53,7 @@ def make_chat_model(settings: Settings) -> BaseChatModel:
         max_retries=0,
         temperature=settings.llm_temperature,
         extra_body={"max_tokens": settings.llm_max_tokens},
+        stream_usage=True,  # a streamed customer line reports its tokens too (the daily budget counts them)
     )
 
 

@@ -25,6 +25,7 @@ from app.llm.budget import TokenBudget
 from app.llm.chat import transient_errors
 from app.llm.guard import inversion
 from app.llm.prompts import PromptRenderer
+from app.llm.streaming import PIECES, Sink
 from app.observability.metrics import observe_llm, record_llm_error
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language
@@ -50,6 +51,7 @@ class LLMVoice:
     ) -> None:
         self.fallback = fallback or ScriptedVoice()
         self.budget = budget
+        self.model = model
         self.renderer = renderer
         self.breaker = breaker
         self.chain: Runnable[list[BaseMessage], BaseMessage] = model.with_retry(
@@ -113,7 +115,8 @@ class LLMVoice:
                 },
             )
             with get_usage_metadata_callback() as usage:
-                answer = self.chain.invoke(prompt.messages())
+                sink = PIECES.get()
+                answer = self.chain.invoke(prompt.messages()) if sink is None else _streamed(self.model, prompt.messages(), sink)
             if self.budget is not None:
                 self.budget.spend(usage)
         except Exception as exc:  # endpoint down, slow or refusing: the scripted line answers
@@ -135,12 +138,28 @@ class LLMVoice:
         return text
 
 
+def _streamed(model: BaseChatModel, messages: list[BaseMessage], sink: Sink) -> str:
+    """The line streamed from the model, each piece handed to ``sink`` as it arrives.
+
+    No retry here (a half-streamed line cannot be taken back); a failure mid-stream is handled like
+    any other: the scripted line answers, and the channel shows the final text when the turn ends.
+    """
+    parts: list[str] = []
+    for chunk in model.stream(messages):
+        piece = chunk.content if isinstance(chunk.content, str) else ""
+        if piece:
+            parts.append(piece)
+            sink(piece)
+    return "".join(parts)
+
+
 def _language(context: Sequence[Mapping[str, str]]) -> str:
     """The session's language as the role-play engine reads it: English when the rep writes English."""
     reps = [t.get("text", "") for t in context if t.get("role") == "rep"]
     return "en" if reps and detect_language(reps[-1]) == "en" else "zh"
 
 
-def _text(message: BaseMessage) -> str:
-    """The plain text of a model answer, without quotes the model may wrap it in."""
-    return message.text.strip().strip('"“”「」').strip()
+def _text(message: BaseMessage | str) -> str:
+    """The plain text of a model answer (a message, or a streamed line), without wrapping quotes."""
+    text = message if isinstance(message, str) else message.text
+    return text.strip().strip('"“”「」').strip()

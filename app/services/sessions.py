@@ -18,8 +18,10 @@ of a session from its position (on the session row) and its rows.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 from starlette.concurrency import run_in_threadpool
@@ -29,6 +31,7 @@ from app.db.models import Message, PracticeSession, User
 from app.db.repository import Repository
 from app.domain import RoleplaySession, Scorecard, ScoreResult, Turn
 from app.llm.budget import spending_for
+from app.llm.streaming import Sink, streaming_to
 from app.observability.metrics import observe_turn
 from app.ports import RoleplayEngine
 from app.services.errors import (
@@ -159,9 +162,25 @@ class PracticeService:
         finally:
             await run_in_threadpool(self.leases.release, session_id, token)
 
+    async def reply_streaming(self, user: User, session_id: str, text: str) -> StreamingReply:
+        """Store the reply now (errors raise here, before any event is sent); the returned object
+        then plays it, handing the customer's line out in pieces as the engine writes it."""
+        validate_text(text, self.max_chars)
+        token = await self.leases.claim_async(session_id)
+        try:
+            state, rep_id = await run_in_threadpool(self._store, user, session_id, text)
+        except BaseException:
+            await run_in_threadpool(self.leases.release, session_id, token)
+            raise
+        return StreamingReply(self, user, session_id, text, state, rep_id, token)
+
     def _play(self, user: User, session_id: str, text: str) -> ReplyOutcome:
         """Store the reply, score it outside any transaction, store the outcome (lease held)."""
-        started = time.perf_counter()
+        state, rep_id = self._store(user, session_id, text)
+        return self._complete(user, session_id, text, state, rep_id)
+
+    def _store(self, user: User, session_id: str, text: str) -> tuple[RoleplaySession, int]:
+        """Commit the rep's message with the next ``seq``; the engine's view before it."""
         with self.database.write() as db:
             repo = Repository(db)
             ps = repo.lock_session(session_id)
@@ -171,8 +190,15 @@ class PracticeService:
                 raise SessionClosedError("this session has ended")
             state = engine_state(ps)
             rep_id = repo.add_message(ps, "rep", text).id
+        return state, rep_id
+
+    def _complete(
+        self, user: User, session_id: str, text: str, state: RoleplaySession, rep_id: int, sink: Sink | None = None
+    ) -> ReplyOutcome:
+        """Score the stored reply and voice the customer (outside any transaction), then commit both."""
+        started = time.perf_counter()
         try:
-            with spending_for(user.id):
+            with spending_for(user.id), streaming_to(sink):
                 result = self.engine.reply(state, text)
         except Exception as exc:
             log.exception("scoring failed on session %s; the rep's message %s is kept", session_id, rep_id)
@@ -207,3 +233,47 @@ class PracticeService:
         if state.turn == 0 or not any(t.role == "rep" for t in state.transcript):
             raise NothingToScoreError("no replies to score yet")
         return self.engine.scorecard(state)
+
+
+class StreamingReply:
+    """A stored reply being played; :meth:`pieces` yields the customer's line as it is written.
+
+    The play runs in a worker thread; pieces cross to the event loop through a queue. The lease is
+    given back by that thread when it ends, so a client that leaves mid-stream does not hold the
+    session: the reply is still scored and stored (it was acknowledged as saved).
+    """
+
+    def __init__(
+        self, service: PracticeService, user: User, session_id: str, text: str, state: RoleplaySession,
+        rep_id: int, token: str,
+    ) -> None:  # fmt: skip
+        self.service, self.user, self.session_id, self.text = service, user, session_id, text
+        self.state, self.rep_id, self.token = state, rep_id, token
+        self.outcome: ReplyOutcome | None = None
+
+    def _run(self, sink: Sink) -> ReplyOutcome:
+        try:
+            return self.service._complete(self.user, self.session_id, self.text, self.state, self.rep_id, sink)
+        finally:
+            self.service.leases.release(self.session_id, self.token)
+
+    async def pieces(self) -> AsyncIterator[str]:
+        """The customer's line in pieces (none from an engine that does not stream); then
+        :attr:`outcome` is set, or the play's error (:class:`ScoringFailedError`) is raised."""
+        loop = asyncio.get_running_loop()
+        queue: asyncio.Queue[str] = asyncio.Queue()
+
+        def sink(piece: str) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, piece)
+
+        task = asyncio.ensure_future(run_in_threadpool(self._run, sink))
+        while not task.done():
+            getter = asyncio.ensure_future(queue.get())
+            done, _ = await asyncio.wait({task, getter}, return_when=asyncio.FIRST_COMPLETED)
+            if getter in done:
+                yield getter.result()
+            else:
+                getter.cancel()
+        while not queue.empty():
+            yield queue.get_nowait()
+        self.outcome = task.result()

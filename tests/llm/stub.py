@@ -29,6 +29,7 @@ class Reply:
     delay: float = 0.0
     status: int = 200
     drop: bool = False
+    pace: float = 0.0  # seconds between streamed pieces
 
 
 @dataclass
@@ -74,7 +75,9 @@ class StubLLM:
                     )
                     return
                 if body.get("stream"):
-                    self._stream(reply.text)
+                    options = body.get("stream_options")
+                    usage = isinstance(options, dict) and bool(options.get("include_usage"))
+                    self._stream(reply.text, reply.pace, usage)
                     return
                 message = {"role": "assistant", "content": reply.text}
                 payload = {
@@ -91,7 +94,7 @@ class StubLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-            def _stream(self, text: str) -> None:
+            def _stream(self, text: str, pace: float = 0.0, usage: bool = False) -> None:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Connection", "close")
@@ -100,7 +103,12 @@ class StubLLM:
                 for i, piece in enumerate(pieces):
                     delta = {"role": "assistant", "content": piece} if i == 0 else {"content": piece}
                     self._event({"choices": [{"index": 0, "delta": delta, "finish_reason": None}]})
+                    if pace:
+                        time.sleep(pace)
                 self._event({"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]})
+                if usage:
+                    self._event({"choices": [], "usage": {"prompt_tokens": 1, "completion_tokens": len(pieces),
+                                                          "total_tokens": 1 + len(pieces)}})  # fmt: skip
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.close_connection = True
 

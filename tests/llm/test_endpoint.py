@@ -160,3 +160,57 @@ def test_a_users_daily_token_budget_stops_llm_calls_for_that_user_only(
     with spending_for(2):
         assert services.scorer.score("price-objection", CUSTOMER, GOOD).engine == "llm"
     assert services.scorer.score("price-objection", CUSTOMER, GOOD).engine == "llm"  # no user: unlimited
+
+
+def test_the_customer_line_streams_token_by_token_through_sse(stub: StubLLM, llm_services: Services) -> None:
+    """The stub writes the line in 3-character pieces, 0.2 s apart; the first delta reaches the
+    browser long before the line is finished, and ``done`` carries the whole line."""
+    line = "价格我知道了，但你们的售后到底怎么保障？说具体点。"
+
+    def respond(body: dict[str, object]) -> Reply:
+        return Reply(verdict_json(80)) if is_judge(body) else Reply(line, pace=0.2)
+
+    stub.responder = respond
+    with TestClient(create_app(llm_services)) as client:
+        sid = client.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": 5}).json()["id"]
+        started = time.monotonic()
+        arrivals: list[tuple[float, str, dict[str, object]]] = []
+        with client.stream("POST", f"/api/v1/sessions/{sid}/messages/stream", json={"text": GOOD}) as r:
+            assert r.status_code == 200
+            event = ""
+            for raw in r.iter_lines():
+                if raw.startswith("event: "):
+                    event = raw[7:]
+                elif raw.startswith("data: "):
+                    arrivals.append((time.monotonic() - started, event, json.loads(raw[6:])))
+    deltas = [(t, d["delta"]) for t, e, d in arrivals if e == "customer"]
+    done = next(d for _, e, d in arrivals if e == "done")
+    assert done["text"] == line  # seed 5 and a probing reply: the conversation goes on, the LLM speaks
+    assert "".join(str(d) for _, d in deltas) == line and len(deltas) >= len(line) // 3
+    assert deltas[0][0] < deltas[-1][0] - 1.0  # the first piece came while the rest was being written
+    stored = client_messages(llm_services, sid)
+    assert stored[-1] == ("customer", line)
+
+
+def test_a_scoring_failure_mid_stream_is_an_error_event_and_the_reply_stays_saved(
+    stub: StubLLM, llm_services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with TestClient(create_app(llm_services)) as client:
+        sid = client.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": 5}).json()["id"]
+
+        def boom(*args: object, **kwargs: object) -> None:
+            raise RuntimeError("scorer crashed")
+
+        monkeypatch.setattr(llm_services.roleplay, "reply", boom)
+        with client.stream("POST", f"/api/v1/sessions/{sid}/messages/stream", json={"text": GOOD}) as r:
+            assert r.status_code == 200
+            text = "".join(r.iter_lines())
+        assert "event: error" in text and "request_id" in text
+        monkeypatch.undo()
+        assert client_messages(llm_services, sid)[1] == ("rep", GOOD)
+        again = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": GOOD})
+        assert again.status_code == 200  # the lease was given back
+
+
+def client_messages(services: Services, sid: str) -> list[tuple[str, str]]:
+    return [(m.role, m.text) for m in services.practice.load(sid).messages]

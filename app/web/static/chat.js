@@ -139,6 +139,9 @@
           cust.body.textContent = data.text;
           cust.body.classList.remove("typing");
           if (data.done) finished();
+        } else if (event === "error") {
+          // Scoring failed after the reply was saved: offer it back so the rep can send it again.
+          throw new Error(data.detail + (data.request_id ? " (" + data.request_id + ")" : ""));
         }
       });
       rep.msg.classList.remove("pending");

@@ -38,6 +38,9 @@ class ScoreCard:
 class OutputChannel(Protocol):
     """Sends the coach's side of a practice in one platform's format."""
 
+    #: True when the platform shows text as it arrives (a terminal); others get whole lines.
+    streams: bool
+
     async def customer_line(self, text: str) -> None:
         """The customer's next line, whole."""
         ...
@@ -61,6 +64,8 @@ class OutputChannel(Protocol):
 
 class WholeLineChannel:
     """Base for channels that cannot stream: a streamed line is sent once it is complete."""
+
+    streams = False
 
     async def customer_line(self, text: str) -> None:
         """Implemented by subclasses."""

@@ -7,6 +7,7 @@ same engine. Outside identities map to users through the identities table.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from functools import lru_cache
 from importlib import resources
 
@@ -89,8 +90,24 @@ class Conversations:
         Errors are raised to the caller (the web maps them to statuses; chat channels use
         :meth:`handle`, which turns them into notices).
         """
-        result = await self.practice.reply_async(user, session_id, text)
-        await out.customer_line(result.customer_message.text)
+        pending = await self.practice.reply_streaming(user, session_id, text)
+        streamed: list[str] = []
+
+        async def pieces() -> AsyncIterator[str]:
+            async for piece in pending.pieces():
+                streamed.append(piece)
+                yield piece
+
+        if out.streams:
+            await out.customer_stream(pieces())
+        else:
+            async for _ in pieces():
+                pass
+        result = pending.outcome
+        assert result is not None
+        if not out.streams or "".join(streamed).strip() != result.customer_message.text:
+            # Nothing streamed (an engine that writes whole lines), or the role guard replaced it.
+            await out.customer_line(result.customer_message.text)
         card = ScoreCard(result.score, result.rep_message.seq, result.done, result.outcome, result.customer_message.text)
         await out.score_card(card)
         if result.done:

@@ -6,6 +6,7 @@ same wherever the terminal shows it.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterable
 from typing import TYPE_CHECKING
 
 from app.channels.base import ScoreCard, WholeLineChannel
@@ -72,6 +73,20 @@ class TerminalChannel(WholeLineChannel):
     def __init__(self, console: Console, lang: str = "zh") -> None:
         self.console = console
         self.lang = lang
+
+    streams = True
+
+    async def customer_stream(self, pieces: AsyncIterable[str]) -> None:
+        """The customer's line as the model writes it (nothing is printed when nothing streams)."""
+        label = "Customer" if self.lang == "en" else "客户"
+        started = False
+        async for piece in pieces:
+            if not started:
+                self.console.print(f"[bold cyan]{label}：[/]", end="")
+                started = True
+            self.console.print(piece, end="", markup=False, highlight=False)
+        if started:
+            self.console.print()
 
     async def customer_line(self, text: str) -> None:
         """The customer's line, labelled."""

@@ -14,6 +14,10 @@ def settings_from_cli(**overrides: Any) -> Settings:
     return load_settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
+#: ``--engine`` of the commands that score: the CLI form of ``COACH_ENGINE``.
+ENGINE_HELP = "embedded (offline), llm (COACH_LLM_BASE_URL), or auto (llm when configured); default COACH_ENGINE."
+
+
 def fail(message: str, code: int = 1) -> NoReturn:
     """Print a one-line error (no traceback) to stderr and exit."""
     print(f"error: {message}", file=sys.stderr)

@@ -21,7 +21,7 @@ from typing import Annotated
 
 import typer
 
-from app.cli.common import fail, settings_from_cli
+from app.cli.common import ENGINE_HELP, fail, settings_from_cli
 
 QUIT = {"/quit", "/exit", "/q"}
 
@@ -33,7 +33,7 @@ def _login() -> str:
         return "terminal"
 
 
-async def _play(scenario: str, seed: int | None, lang: str) -> int:
+async def _play(scenario: str, seed: int | None, lang: str, engine: str | None) -> int:
     from rich.console import Console
 
     from app.channels.base import IncomingMessage
@@ -43,11 +43,17 @@ async def _play(scenario: str, seed: int | None, lang: str) -> int:
     from app.services.container import Services
 
     console = Console()
-    services = Services(settings_from_cli())
+    services = Services(settings_from_cli(engine=engine))
     if not services.database.is_current():
         services.database.migrate()  # the terminal is a single process; a server would have done it
     if scenario not in services.scenarios:
         return 2
+    from app.services.engines import EngineUnavailableError
+
+    try:
+        _ = services.roleplay
+    except EngineUnavailableError as exc:
+        fail(str(exc), 2)
     conversations = Conversations(services.practice)
     with services.database.session() as db:
         local = Repository(db).get_or_create_user(LOCAL_USER, "本地用户", role="trainer")
@@ -82,9 +88,12 @@ def roleplay(
     scenario: Annotated[str, typer.Argument(help="Scenario id, e.g. price-objection.")],
     seed: Annotated[int | None, typer.Option("--seed", help="Replay a session: same seed, same customer.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the coach: zh or en.")] = "zh",
+    engine: Annotated[str | None, typer.Option("--engine", help=ENGINE_HELP)] = None,
 ) -> None:
     """Practise a scenario against a simulated customer (角色扮演练习). Type /quit to stop."""
-    code = asyncio.run(_play(scenario, seed, lang))
+    if engine is not None and engine not in ("embedded", "llm", "auto"):
+        fail(f"--engine must be embedded, llm or auto, not {engine!r}", 2)
+    code = asyncio.run(_play(scenario, seed, lang, engine))
     if code == 2:
         fail(f"unknown scenario '{scenario}'; see `coach scenarios` for the ids", 2)
 

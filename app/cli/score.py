@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TextIO
 import typer
 
 from app.channels.terminal import render_score
-from app.cli.common import fail, print_json, settings_from_cli
+from app.cli.common import ENGINE_HELP, fail, print_json, settings_from_cli
 
 if TYPE_CHECKING:
     pass
@@ -136,6 +136,7 @@ def score(
         Path | None, typer.Option("--jsonl", help="Batch: a JSON-lines file ('-' for stdin) of {scenario, customer, reply}.")
     ] = None,
     lang: Annotated[str | None, typer.Option("--lang", help="Feedback language zh|en (default: the reply's).")] = None,
+    engine: Annotated[str | None, typer.Option("--engine", help=ENGINE_HELP)] = None,
     context_file: Annotated[
         Path | None,
         typer.Option("--context-file", help='Earlier turns, oldest first: a JSON list of {"role": "customer"|"rep", "text": ...}.'),
@@ -145,10 +146,17 @@ def score(
     from app.coach.errors import EmptyReplyError, ReplyTooLongError
     from app.scenarios.loader import UnknownScenarioError
     from app.services.container import Services
+    from app.services.engines import EngineUnavailableError
 
-    services = Services(settings_from_cli())
+    try:
+        services = Services(settings_from_cli(engine=engine))
+        scorer = services.scorer
+    except ValueError as exc:  # pydantic: not one of embedded|llm|auto
+        fail(f"--engine: {str(exc).splitlines()[-1].strip()}", 2)
+    except EngineUnavailableError as exc:
+        fail(str(exc), 2)
     if jsonl is not None:
-        raise typer.Exit(_run_batch(services.scorer, jsonl))
+        raise typer.Exit(_run_batch(scorer, jsonl))
     if scenario is None or reply is None:
         fail("give --scenario and --reply (or --jsonl FILE)", 2)
     context: list[dict[str, str]] = []
@@ -158,7 +166,7 @@ def score(
         except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
             fail(f"{context_file}: not a context file: {exc}", 2)
     try:
-        result = services.scorer.score(scenario, customer, reply, lang=lang, context=context)
+        result = scorer.score(scenario, customer, reply, lang=lang, context=context)
     except EmptyReplyError:
         fail("the reply is empty; there is nothing to score", 2)
     except ReplyTooLongError as exc:

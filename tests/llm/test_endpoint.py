@@ -214,3 +214,25 @@ def test_a_scoring_failure_mid_stream_is_an_error_event_and_the_reply_stays_save
 
 def client_messages(services: Services, sid: str) -> list[tuple[str, str]]:
     return [(m.role, m.text) for m in services.practice.load(sid).messages]
+
+
+def test_coach_roleplay_and_score_use_the_llm_engine_and_the_terminal_streams(stub: StubLLM, tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from app.cli.main import build_cli
+
+    line = "价格我知道了，但你们的售后到底怎么保障？说具体点。"
+    stub.responder = lambda body: Reply(verdict_json(80)) if is_judge(body) else Reply(line, pace=0.01)
+    env = {"COACH_DATA_DIR": str(tmp_path / "data"), "COACH_EMBEDDING_BACKEND": "fake", "COACH_LLM_BASE_URL": stub.url,
+           "COACH_LLM_MODEL": "stub", "COACH_LLM_API_KEY": "sk-x", "COACH_LLM_TIMEOUT_S": "2"}  # fmt: skip
+    cli = build_cli()
+    scored = CliRunner().invoke(cli, ["score", "--engine", "llm", "--scenario", "price-objection", "--customer", CUSTOMER,
+                                      "--reply", GOOD, "--json"], env=env)  # fmt: skip
+    assert scored.exit_code == 0, scored.output
+    assert json.loads(scored.stdout)["engine"] == "llm"
+    played = CliRunner().invoke(cli, ["roleplay", "price-objection", "--seed", "5", "--engine", "llm"], input=GOOD + "\n/quit\n", env=env)
+    assert played.exit_code == 0, played.output
+    assert line in played.stdout and any(r.body.get("stream") for r in stub.requests)  # the voice streamed
+    refused = CliRunner().invoke(cli, ["score", "--engine", "llm", "--scenario", "price-objection", "--reply", GOOD],
+                                 env={**env, "COACH_LLM_BASE_URL": ""})  # fmt: skip
+    assert refused.exit_code == 2 and "COACH_LLM_BASE_URL" in refused.output

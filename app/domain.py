@@ -11,6 +11,9 @@ from typing import Literal, get_args
 
 from pydantic import BaseModel, Field
 
+#: How readily the simulated customer moves (app/coach/data/difficulty.yaml).
+Difficulty = Literal["easy", "normal", "hard"]
+
 #: GUIDE §3 criteria, in display order.
 CriterionId = Literal["probe", "empathy", "value", "honesty", "adapt", "next-step", "composure"]
 CRITERIA: tuple[str, ...] = get_args(CriterionId)
@@ -144,6 +147,8 @@ class RoleplaySession(BaseModel):
     done: bool = False
     outcome: Literal["deal", "next_meeting", "walkaway", "turn_limit"] | None = None
     language: str = "zh"
+    difficulty: Difficulty = Field(default="normal", description="How readily the customer moves.")
+    held: list[str] = Field(default_factory=list, description="States where the customer already resisted (difficulty).")
 
 
 class TurnResult(BaseModel):

@@ -11,7 +11,7 @@ import random
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Protocol
 
-from app.domain import RoleplaySession, Scorecard, ScoreResult, SearchHit, TurnResult
+from app.domain import Difficulty, RoleplaySession, Scorecard, ScoreResult, SearchHit, TurnResult
 from app.scenarios.schema import Scenario
 
 
@@ -93,7 +93,9 @@ class ScenarioSource(Protocol):
 class RoleplayEngine(Protocol):
     """Plays a scenario: opening, one rep reply at a time, the scorecard."""
 
-    def start(self, scenario_id: str, seed: int | None = None, lang: str = "zh") -> RoleplaySession:
+    def start(
+        self, scenario_id: str, seed: int | None = None, lang: str = "zh", difficulty: Difficulty = "normal"
+    ) -> RoleplaySession:
         """A new session whose transcript holds the opening line."""
         ...
 

@@ -24,7 +24,7 @@ from pydantic import (
     JsonValue,
 )
 
-from app.domain import Citation, ContextTurn, CriterionScore
+from app.domain import Citation, ContextTurn, CriterionScore, Difficulty
 
 #: Longest scenario id accepted in a request (the scenario schema's limit).
 SCENARIO_ID_MAX = 80
@@ -134,6 +134,9 @@ class CreateSessionIn(BaseModel):
 
     scenario: Text = Field(max_length=SCENARIO_ID_MAX, description="Scenario id, see GET /api/v1/scenarios.")
     lang: Literal["zh", "en"] | None = Field(default=None, description="Language of the session; zh by default.")
+    difficulty: Difficulty | None = Field(
+        default=None, description="easy, normal or hard; by default the rep's assignment of this scenario sets it, else normal."
+    )
     seed: int | None = Field(
         default=None,
         strict=True,

@@ -41,7 +41,7 @@ RATE_LIMITED = error_doc("Over COACH_RATE_LIMIT; see Retry-After")
 @router.post("", status_code=201, response_model=SessionCreated, responses=ERRORS)
 def create_session(body: CreateSessionIn, repo: RepoDep, user: CurrentUser, practice: PracticeDep, lang: LangDep) -> SessionCreated:
     """Start a role-play; the first message is the customer's opening line."""
-    ps = practice.start(user, body.scenario, lang=body.lang or lang, seed=body.seed)
+    ps = practice.start(user, body.scenario, lang=body.lang or lang, seed=body.seed, difficulty=body.difficulty)
     return SessionCreated(
         id=ps.id,
         scenario=ps.scenario_id,

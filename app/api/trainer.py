@@ -7,7 +7,7 @@ other tools (a spreadsheet, an LMS) do the same over JSON.
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, cast
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Query
 from fastapi.responses import Response
@@ -28,6 +28,7 @@ from app.api.trainer_schemas import (
 from app.auth.policy import team_scope
 from app.channels.assignments import announce_assignment
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
+from app.domain import Difficulty
 from app.scenarios.loader import ScenarioError
 from app.services import agreement, analytics, authoring
 from app.services.disputes import open_counts
@@ -105,7 +106,8 @@ def coach_agreement(
 def list_assignments(repo: RepoDep, trainer: TrainerUser) -> list[AssignmentOut]:
     """All assignments."""
     return [
-        AssignmentOut(id=a.id, rep=a.user.display_name, scenario=a.scenario_id, note=a.note, due=a.due)
+        AssignmentOut(id=a.id, rep=a.user.display_name, scenario=a.scenario_id, note=a.note, due=a.due,
+                      difficulty=cast(Difficulty, a.difficulty))  # fmt: skip
         for a in repo.assignments(team=team_scope(trainer))
     ]
 
@@ -120,10 +122,12 @@ def assign(
     """
     services.scenarios.get(body.scenario)
     rep = repo.user_by_name(body.rep) or repo.get_or_create_user(body.rep, body.rep, role="rep")
-    a = repo.assign(rep.id, body.scenario, trainer.id, body.note, body.due)
+    a = repo.assign(rep.id, body.scenario, trainer.id, body.note, body.due, body.difficulty)
     repo.db.commit()
     background.add_task(announce_assignment, services, rep.id, body.scenario, body.note)
-    return AssignmentOut(id=a.id, rep=rep.display_name, scenario=a.scenario_id, note=a.note, due=a.due)
+    return AssignmentOut(
+        id=a.id, rep=rep.display_name, scenario=a.scenario_id, note=a.note, due=a.due, difficulty=body.difficulty
+    )
 
 
 class AveragesOut(BaseModel):

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.api.schemas import SCENARIO_ID_MAX, CriterionGrade, Text, UtcDatetime
-from app.domain import CriterionId
+from app.domain import CriterionId, Difficulty
 
 
 class ReviewIn(BaseModel):
@@ -53,6 +53,7 @@ class AssignmentIn(BaseModel):
     scenario: Text = Field(max_length=SCENARIO_ID_MAX)
     note: Text = Field(default="", max_length=2000)
     due: str | None = Field(default=None, max_length=10, pattern=r"^\d{4}-\d{2}-\d{2}$")
+    difficulty: Difficulty = Field(default="normal", description="How hard the customer is when the rep practises it.")
 
 
 class AssignmentOut(BaseModel):
@@ -63,6 +64,7 @@ class AssignmentOut(BaseModel):
     scenario: str
     note: str
     due: str | None
+    difficulty: Difficulty = "normal"
 
 
 class ScenarioYamlIn(BaseModel):

@@ -18,6 +18,7 @@ from app.channels.base import IncomingMessage, OutputChannel, ScoreCard
 from app.coach.errors import EmptyReplyError, ReplyTooLongError
 from app.db.models import PracticeSession, User
 from app.db.repository import Repository
+from app.domain import Difficulty
 from app.scenarios.loader import UnknownScenarioError
 from app.services.errors import (
     NothingToScoreError,
@@ -72,12 +73,17 @@ class Conversations:
         conversation: str | None = None,
         lang: str = "zh",
         seed: int | None = None,
+        difficulty: Difficulty | None = None,
     ) -> PracticeSession | None:
-        """Start a practice and send the customer's opening; None (and a notice) for an unknown scenario."""
+        """Start a practice and send the customer's opening; None (and a notice) for an unknown scenario.
+
+        ``difficulty`` None: the rep's assignment of the scenario decides, else normal.
+        """
         try:
             ps = await run_in_threadpool(
-                self.practice.start, user, scenario_id, lang, seed, channel=channel, conversation=conversation
-            )
+                self.practice.start, user, scenario_id, lang, seed,
+                channel=channel, conversation=conversation, difficulty=difficulty,
+            )  # fmt: skip
         except UnknownScenarioError:
             await out.notice("unknown_scenario", notice_text("unknown_scenario", lang, id=scenario_id))
             return None
@@ -126,7 +132,7 @@ class Conversations:
     # -- chat channels ---------------------------------------------------------
     async def start(
         self, msg: IncomingMessage, scenario_id: str, out: OutputChannel, *, lang: str = "zh", seed: int | None = None,
-        default_user: User | None = None,
+        default_user: User | None = None, difficulty: Difficulty | None = None,
     ) -> PracticeSession | None:
         """Start a practice in the message's conversation, ending the one running there."""
         user = await run_in_threadpool(self.user_for, msg, default_user)
@@ -134,7 +140,8 @@ class Conversations:
         if running is not None:
             await run_in_threadpool(self.practice.finish, user, running.id)
         return await self.begin(
-            user, scenario_id, out, channel=msg.channel, conversation=msg.conversation, lang=lang, seed=seed
+            user, scenario_id, out, channel=msg.channel, conversation=msg.conversation, lang=lang, seed=seed,
+            difficulty=difficulty,
         )
 
     async def handle(self, msg: IncomingMessage, out: OutputChannel, *, default_user: User | None = None) -> ReplyOutcome | None:

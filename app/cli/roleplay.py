@@ -17,11 +17,14 @@ import asyncio
 import getpass
 import sys
 import uuid
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from app.cli.common import ENGINE_HELP, fail, settings_from_cli
+
+if TYPE_CHECKING:
+    from app.domain import Difficulty
 
 QUIT = {"/quit", "/exit", "/q"}
 
@@ -33,7 +36,7 @@ def _login() -> str:
         return "terminal"
 
 
-async def _play(scenario: str, seed: int | None, lang: str, engine: str | None) -> int:
+async def _play(scenario: str, seed: int | None, lang: str, engine: str | None, difficulty: Difficulty | None) -> int:
     from rich.console import Console
 
     from app.channels.base import IncomingMessage
@@ -67,7 +70,9 @@ async def _play(scenario: str, seed: int | None, lang: str, engine: str | None) 
     zh = lang != "en"
     console.print(f"[bold]{sc.title.get(lang)}[/] · {sc.persona.name}（{sc.persona.company} {sc.persona.role}）")
     console.print("[dim]" + ("输入你的回复，/quit 结束。" if zh else "Type your reply; /quit to stop.") + "[/]")
-    ps = await conversations.start(message(scenario), scenario, out, lang=lang, seed=seed, default_user=local)
+    ps = await conversations.start(
+        message(scenario), scenario, out, lang=lang, seed=seed, default_user=local, difficulty=difficulty
+    )
     if ps is None:
         return 2
     while True:
@@ -89,11 +94,16 @@ def roleplay(
     seed: Annotated[int | None, typer.Option("--seed", help="Replay a session: same seed, same customer.")] = None,
     lang: Annotated[str, typer.Option("--lang", help="Language of the coach: zh or en.")] = "zh",
     engine: Annotated[str | None, typer.Option("--engine", help=ENGINE_HELP)] = None,
+    difficulty: Annotated[
+        str | None, typer.Option("--difficulty", help="easy, normal or hard (default: your assignment's, else normal).")
+    ] = None,
 ) -> None:
     """Practise a scenario against a simulated customer (角色扮演练习). Type /quit to stop."""
     if engine is not None and engine not in ("embedded", "llm", "auto"):
         fail(f"--engine must be embedded, llm or auto, not {engine!r}", 2)
-    code = asyncio.run(_play(scenario, seed, lang, engine))
+    if difficulty is not None and difficulty not in ("easy", "normal", "hard"):
+        fail(f"--difficulty must be easy, normal or hard, not {difficulty!r}", 2)
+    code = asyncio.run(_play(scenario, seed, lang, engine, cast("Difficulty | None", difficulty)))
     if code == 2:
         fail(f"unknown scenario '{scenario}'; see `coach scenarios` for the ids", 2)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 import random
 import secrets
 
+from app.coach.difficulty import Difficulty, adjust, turn_limit
 from app.coach.errors import SessionDoneError
 from app.coach.scorecard import build_scorecard
 from app.coach.voice import ScriptedVoice
@@ -72,12 +73,14 @@ class RoleplayService:
         self.scorer = scorer
         self.voice: CustomerVoice = voice or ScriptedVoice()
 
-    def start(self, scenario_id: str, seed: int | None = None, lang: str = "zh") -> RoleplaySession:
+    def start(
+        self, scenario_id: str, seed: int | None = None, lang: str = "zh", difficulty: Difficulty = "normal"
+    ) -> RoleplaySession:
         """A new session whose first transcript line is the customer's opening."""
         scenario = self.registry.get(scenario_id)
         seed = secrets.randbelow(2**31) if seed is None else int(seed)
         if scenario.mode == "scripted":
-            return _scripted_start(scenario, seed, lang)
+            return _scripted_start(scenario, seed, lang).model_copy(update={"difficulty": difficulty})
         rng = random.Random(f"{seed}:start")
         motives = scenario.persona.motives
         motive = rng.choices(motives, weights=[m.weight for m in motives], k=1)[0]
@@ -90,6 +93,7 @@ class RoleplayService:
             used_lines=[opening],
             transcript=[Turn(role="customer", text=opening, state=scenario.initial_state)],
             language="en" if lang == "en" else "zh",
+            difficulty=difficulty,
         )
 
     def reply(self, session: RoleplaySession, text: str) -> TurnResult:
@@ -105,7 +109,9 @@ class RoleplayService:
             return _scripted_reply(scenario, session, text, score)
         state = scenario.state(session.state_id)
         transitions = {str(k): v for k, v in state.transitions.items()}
-        _, target_id = choose_transition(effective_moves(score.moves, transitions, scenario), transitions)
+        move, target_id = choose_transition(effective_moves(score.moves, transitions, scenario), transitions)
+        held = list(session.held)
+        target_id = adjust(session.difficulty, move, state.id, target_id, held)
         target = scenario.state(target_id)
         turn = session.turn + 1
         rng = random.Random(f"{session.seed}:{turn}:{target_id}")
@@ -114,7 +120,7 @@ class RoleplayService:
         if target.ending is not None:
             outcome = target.ending
             line = self.voice.ending(list(target.lines), rng, used)
-        elif turn >= scenario.turn_limit:
+        elif turn >= turn_limit(scenario.turn_limit, session.difficulty):
             outcome = "turn_limit"
             line = self.voice.ending(list(scenario.turn_limit_lines), rng, used)
         else:
@@ -124,6 +130,7 @@ class RoleplayService:
         new.turn = turn
         new.state_id = target_id
         new.used_lines = used
+        new.held = held
         new.transcript.append(Turn(role="rep", text=text, score=score))
         new.transcript.append(Turn(role="customer", text=line, state=target_id))
         new.done = outcome is not None

@@ -186,6 +186,8 @@ class Assignment(Base):
     assigned_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"), nullable=True)
     note: Mapped[str] = mapped_column(Text, default="")
     due: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    #: How hard the customer should be when the rep practises it (app/coach/data/difficulty.yaml).
+    difficulty: Mapped[str] = mapped_column(String(10), default="normal", server_default="normal")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])

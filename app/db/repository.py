@@ -249,8 +249,10 @@ class Repository(SessionQueries):
             q = q.where(Assignment.user_id.in_(select(User.id).where(User.team == team)))
         return self.db.scalars(q.order_by(Assignment.created_at.desc())).all()
 
-    def assign(self, user_id: int, scenario_id: str, by: int | None, note: str, due: str | None) -> Assignment:
-        """Assign a scenario to a rep (updating the note and due date if already assigned)."""
+    def assign(
+        self, user_id: int, scenario_id: str, by: int | None, note: str, due: str | None, difficulty: str = "normal"
+    ) -> Assignment:
+        """Assign a scenario to a rep (updating the note, due date and difficulty if already assigned)."""
         a = self.db.scalar(
             select(Assignment).where(Assignment.user_id == user_id, Assignment.scenario_id == scenario_id)
         )
@@ -260,7 +262,14 @@ class Repository(SessionQueries):
         a.assigned_by = by
         a.note = note
         a.due = due
+        a.difficulty = difficulty
         return a
+
+    def assignment_for(self, user_id: int, scenario_id: str) -> Assignment | None:
+        """The rep's assignment of this scenario, if any (it sets the practice's difficulty)."""
+        return self.db.scalar(
+            select(Assignment).where(Assignment.user_id == user_id, Assignment.scenario_id == scenario_id)
+        )
 
     def unassign(self, assignment_id: int) -> None:
         """Remove an assignment (no error when already gone)."""

@@ -23,13 +23,14 @@ import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from typing import cast
 
 from starlette.concurrency import run_in_threadpool
 
 from app.db.engine import Database
 from app.db.models import Message, PracticeSession, User
 from app.db.repository import Repository
-from app.domain import RoleplaySession, Scorecard, ScoreResult, Turn
+from app.domain import Difficulty, RoleplaySession, Scorecard, ScoreResult, Turn
 from app.llm.budget import spending_for
 from app.llm.streaming import Sink, streaming_to
 from app.observability.metrics import observe_turn
@@ -115,9 +116,17 @@ class PracticeService:
         *,
         channel: str = "web",
         conversation: str | None = None,
+        difficulty: Difficulty | None = None,
     ) -> PracticeSession:
-        """A new session whose first message is the customer's opening (committed)."""
-        state = self.engine.start(scenario_id, seed=seed, lang=lang)
+        """A new session whose first message is the customer's opening (committed).
+
+        ``difficulty`` None: the one the rep's assignment of this scenario sets, else normal.
+        """
+        if difficulty is None:
+            with self.database.session() as db:
+                assignment = Repository(db).assignment_for(user.id, scenario_id)
+            difficulty = cast(Difficulty, assignment.difficulty) if assignment is not None else "normal"
+        state = self.engine.start(scenario_id, seed=seed, lang=lang, difficulty=difficulty)
         with self.database.write() as db:
             repo = Repository(db)
             ps = repo.create_session(user.id, state, channel, conversation)

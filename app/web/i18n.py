@@ -9,6 +9,10 @@ from __future__ import annotations
 LANGS = ("zh", "en")
 
 STRINGS: dict[str, tuple[str, str]] = {
+    # Difficulty of a practice (per session, per assignment).
+    "level_easy": ("容易", "Easy"),
+    "level_normal": ("普通", "Normal"),
+    "level_hard": ("困难", "Hard"),
     "colon": ("：", ": "),
     "app_name": ("大客户销售陪练", "Key Account Coach"),
     "tagline": ("和模拟客户对练，每一句回复都有评分、讲解和出处。", "Practise with a simulated customer; every reply is scored, explained and cited."),

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from app.deps import CurrentUser, LangDep, PracticeDep, RepoDep, ServicesDep
-from app.domain import CRITERIA
+from app.domain import CRITERIA, Difficulty
 from app.services.analytics import progress_chart, session_stats
 from app.services.disputes import DisputeError, open_dispute
 from app.services.sessions import NothingToScoreError
@@ -37,10 +37,15 @@ def picker(request: Request, services: ServicesDep, repo: RepoDep, user: Current
 
 @router.post("/practice")
 def start(
-    scenario: Annotated[str, Form()], repo: RepoDep, user: CurrentUser, practice: PracticeDep, lang: LangDep
+    scenario: Annotated[str, Form()],
+    repo: RepoDep,
+    user: CurrentUser,
+    practice: PracticeDep,
+    lang: LangDep,
+    difficulty: Annotated[Difficulty | None, Form()] = None,
 ) -> RedirectResponse:
-    """Start a session from a card and open the chat."""
-    ps = practice.start(user, scenario, lang=lang)
+    """Start a session from a card (at the chosen difficulty) or an assignment (at its own) and open the chat."""
+    ps = practice.start(user, scenario, lang=lang, difficulty=difficulty)
     return RedirectResponse(f"/sessions/{ps.id}/chat", status_code=303)
 
 

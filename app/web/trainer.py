@@ -11,7 +11,7 @@ from app.auth.policy import team_scope
 from app.channels.assignments import announce_assignment
 from app.db.repository import Repository
 from app.deps import LangDep, PracticeDep, RepoDep, ServicesDep, TrainerUser
-from app.domain import CRITERIA
+from app.domain import CRITERIA, Difficulty
 from app.scenarios.errors import explain_yaml
 from app.scenarios.loader import ScenarioError
 from app.services import agreement, analytics, authoring
@@ -188,6 +188,7 @@ def add_assignment(
     background: BackgroundTasks,
     note: Annotated[str, Form()] = "",
     due: Annotated[str, Form()] = "",
+    difficulty: Annotated[Difficulty, Form()] = "normal",
 ) -> RedirectResponse:
     """Assign a scenario; a rep named for the first time is added, and told in Slack or WeCom when linked."""
     services.scenarios.get(scenario)
@@ -195,7 +196,7 @@ def add_assignment(
     if not name:
         return RedirectResponse("/trainer/assignments?error=rep", status_code=303)
     user = repo.user_by_name(name) or repo.get_or_create_user(name, name, role="rep")
-    repo.assign(user.id, scenario, trainer.id, note.strip(), due.strip() or None)
+    repo.assign(user.id, scenario, trainer.id, note.strip(), due.strip() or None, difficulty)
     repo.db.commit()
     background.add_task(announce_assignment, services, user.id, scenario, note.strip())
     return RedirectResponse("/trainer/assignments", status_code=303)

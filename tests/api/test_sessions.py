@@ -203,3 +203,21 @@ def test_same_seed_replays_the_same_session(client: TestClient) -> None:
         return [(m["role"], m["text"], m["score"]) for m in msgs]
 
     assert play() == play()
+
+
+def test_difficulty_per_session_and_from_the_reps_assignment(client: TestClient) -> None:
+    services = client.app.state.services  # type: ignore[attr-defined]
+    hard = client.post("/api/v1/sessions", json={"scenario": "price-objection", "difficulty": "hard"})
+    assert hard.status_code == 201
+    assert services.practice.load(hard.json()["id"]).state["difficulty"] == "hard"
+    assert client.post("/api/v1/sessions", json={"scenario": "closing", "difficulty": "brutal"}).status_code == 422
+    assigned = client.post("/api/v1/trainer/assignments", json={"rep": "local", "scenario": "closing", "difficulty": "easy"})
+    assert assigned.status_code == 201 and assigned.json()["difficulty"] == "easy"
+    from_picker = client.post("/practice", data={"scenario": "closing"}, follow_redirects=False)
+    assert from_picker.status_code == 303
+    sid = from_picker.headers["location"].split("/")[2]
+    assert services.practice.load(sid).state["difficulty"] == "easy"
+    chosen = client.post("/practice", data={"scenario": "closing", "difficulty": "hard"}, follow_redirects=False)
+    assert services.practice.load(chosen.headers["location"].split("/")[2]).state["difficulty"] == "hard"
+    page = client.get("/", headers={"Accept": "text/html"}).text
+    assert 'name="difficulty"' in page and "容易" in page

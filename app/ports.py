@@ -47,6 +47,7 @@ class CustomerVoice(Protocol):
         used: list[str],
         *,
         context: Sequence[Mapping[str, str]] = (),
+        difficulty: Difficulty = "normal",
     ) -> str:
         """The customer's line in ``state_id``; appends what was said to ``used``.
 

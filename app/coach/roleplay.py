@@ -125,7 +125,9 @@ class RoleplayService:
             line = self.voice.ending(list(scenario.turn_limit_lines), rng, used)
         else:
             said = [{"role": t.role, "text": t.text} for t in session.transcript] + [{"role": "rep", "text": text}]
-            line = self.voice.line(scenario, target_id, session.motive_id, rng, used, context=said)
+            line = self.voice.line(
+                scenario, target_id, session.motive_id, rng, used, context=said, difficulty=session.difficulty
+            )
         new = session.model_copy(deep=True)
         new.turn = turn
         new.state_id = target_id

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 from collections.abc import Mapping, Sequence
 
+from app.domain import Difficulty
 from app.scenarios.schema import Scenario
 
 
@@ -37,6 +38,7 @@ class ScriptedVoice:
         used: list[str],
         *,
         context: Sequence[Mapping[str, str]] = (),
+        difficulty: Difficulty = "normal",
     ) -> str:
         """A variant of the state's lines, plus the motive's reveal where the state asks for it.
 

@@ -20,6 +20,7 @@ from langchain_core.messages import BaseMessage
 from langchain_core.runnables import Runnable
 
 from app.coach.voice import ScriptedVoice
+from app.domain import Difficulty
 from app.llm.breaker import CircuitBreaker
 from app.llm.budget import TokenBudget
 from app.llm.chat import transient_errors
@@ -77,6 +78,7 @@ class LLMVoice:
         used: list[str],
         *,
         context: Sequence[Mapping[str, str]] = (),
+        difficulty: Difficulty = "normal",
     ) -> str:
         """The customer's line in ``state_id``, answering the last rep turn of ``context``."""
         scripted = self.fallback.line(scenario, state_id, motive_id, rng, used)
@@ -110,6 +112,7 @@ class LLMVoice:
                     "state_description": state.description,
                     "state_lines": list(state.lines),
                     "language": lang,
+                    "difficulty": difficulty,
                     "transcript": [dict(t) for t in context[-MAX_TURNS:-1]],
                     "rep_last": rep_last,
                 },

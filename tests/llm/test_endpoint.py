@@ -236,3 +236,12 @@ def test_coach_roleplay_and_score_use_the_llm_engine_and_the_terminal_streams(st
     refused = CliRunner().invoke(cli, ["score", "--engine", "llm", "--scenario", "price-objection", "--reply", GOOD],
                                  env={**env, "COACH_LLM_BASE_URL": ""})  # fmt: skip
     assert refused.exit_code == 2 and "COACH_LLM_BASE_URL" in refused.output
+
+
+def test_the_sessions_difficulty_reaches_the_customer_prompt(stub: StubLLM, llm_services: Services) -> None:
+    stub.responder = scripted
+    with TestClient(create_app(llm_services)) as client:
+        sid = client.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": 5, "difficulty": "hard"}).json()["id"]
+        assert client.post(f"/api/v1/sessions/{sid}/messages", json={"text": GOOD}).status_code == 200
+    voiced = [r for r in stub.requests if not is_judge(r.body)]
+    assert voiced and "本场难度：困难" in cast(list[dict[str, str]], voiced[-1].body["messages"])[0]["content"]

@@ -40,7 +40,7 @@ def _read_password() -> str:
 
 def register(app: typer.Typer) -> None:
     """Add the ``users`` command group to the CLI."""
-    users = typer.Typer(help="Accounts for COACH_AUTH=password: add, list, disable, reset a password.",
+    users = typer.Typer(help="Accounts: add, list, disable, reset a password, link a Slack or WeCom identity.",
                         no_args_is_help=True)  # fmt: skip
     app.add_typer(users, name="users")
 
@@ -98,6 +98,20 @@ def register(app: typer.Typer) -> None:
         _update(name, disabled=False)
         print(f"enabled {name}", file=sys.stderr)
 
+    @users.command("link")
+    def link(
+        name: Annotated[str, typer.Argument(help="Login name.")],
+        slack: Annotated[str | None, typer.Option("--slack", help="Slack user id, e.g. U0123ABCD.")] = None,
+        wecom: Annotated[str | None, typer.Option("--wecom", help="WeCom userid.")] = None,
+    ) -> None:
+        """Link a Slack or WeCom identity to this account: practices there count as this rep's."""
+        if (slack is None) == (wecom is None):
+            fail("give exactly one of --slack ID or --wecom USERID", 2)
+        channel, external_id = ("slack", slack) if slack is not None else ("wecom", wecom)
+        assert external_id is not None
+        _link(name, channel, external_id.strip())
+        print(f"{channel} {external_id} → {name}", file=sys.stderr)
+
     @users.command("reset")
     def reset(
         name: Annotated[str, typer.Argument(help="Login name.")],
@@ -108,6 +122,18 @@ def register(app: typer.Typer) -> None:
             fail("pass the new password on stdin with --password-stdin")
         _update(name, password=_read_password())
         print(f"password reset for {name}", file=sys.stderr)
+
+
+def _link(name: str, channel: str, external_id: str) -> None:
+    """Point a chat identity at the account ``name`` (committed)."""
+    from app.db.repository import Repository
+
+    with _database().write() as db:
+        repo = Repository(db)
+        user = repo.user_by_name(name)
+        if user is None:
+            fail(f"no user {name!r} (没有这个用户)")
+        repo.link_identity(channel, external_id, user.id)
 
 
 def _update(name: str, *, disabled: bool | None = None, password: str | None = None) -> None:

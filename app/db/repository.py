@@ -102,6 +102,19 @@ class Repository(SessionQueries):
         assert linked is not None
         return linked
 
+    def link_identity(self, channel: str, external_id: str, user_id: int) -> None:
+        """Map an outside identity to this user, moving it if it pointed elsewhere (not committed).
+
+        Practices already played under the old mapping stay with that user; new ones count here.
+        """
+        found = self.db.scalar(
+            select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
+        )
+        if found is None:
+            self.db.add(Identity(channel=channel, external_id=external_id, user_id=user_id))
+        else:
+            found.user_id = user_id
+
     def users(self, team: str | None = None) -> Sequence[User]:
         """Everyone (or one team), by display name."""
         q = select(User) if team is None else select(User).where(User.team == team)

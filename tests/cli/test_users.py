@@ -99,3 +99,16 @@ def test_serve_refuses_a_placeholder_secret_key(tmp_path: Path) -> None:
         assert result.returncode != 0
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and "COACH_SECRET_KEY" in lines[0] and "Traceback" not in result.stderr
+
+
+def test_link_points_a_slack_identity_at_an_account(tmp_path: Path) -> None:
+    env = {"COACH_DATA_DIR": str(tmp_path / "data")}
+    runner = CliRunner()
+    assert runner.invoke(build_cli(), ["users", "add", "ann", "--role", "rep", "--password-stdin"], input="correct horse 1\n", env=env).exit_code == 0
+    assert runner.invoke(build_cli(), ["users", "link", "ann", "--slack", "U0ANN"], env=env).exit_code == 0
+    assert runner.invoke(build_cli(), ["users", "link", "nobody", "--slack", "U1"], env=env).exit_code != 0
+    assert runner.invoke(build_cli(), ["users", "link", "ann"], env=env).exit_code == 2
+    database = Database(f"sqlite:///{tmp_path / 'data' / 'coach.db'}")
+    with database.session() as db:
+        assert Repository(db).user_for_identity("slack", "U0ANN", "Ann").name == "ann"
+    database.dispose()

@@ -171,7 +171,7 @@ def test_rep_practises_and_trainer_reviews(server: Server, page: Any) -> None:
     page.fill("#yaml", yaml.replace("id: price-objection", "id: my-price-objection", 1).replace("difficulty:", "difficulty: 7\n#", 1))
     page.click('button[value="validate"]')
     page.wait_for_selector(".check.bad")
-    assert "difficulty" in page.locator(".check.bad").inner_text()
+    assert "难度" in page.locator(".check.bad").inner_text()  # the field, named in the UI language
     shot(page, "09-trainer-editor-error")
     fixed = page.locator("#yaml").input_value().replace("difficulty: 7\n#", "difficulty:", 1)
     page.fill("#yaml", fixed)

@@ -39,7 +39,7 @@ from app.services.errors import (
 
 log = logging.getLogger("app.api")
 
-#: Messages of this module, ``(zh, en)`` as in :data:`app.web.i18n.STRINGS`.
+#: Messages of this module, ``(zh, en)``, like the interface strings in ``app/web/data/strings.yaml``.
 API_STRINGS: dict[str, tuple[str, str]] = {
     "internal_error": ("服务器内部错误，请稍后重试；如果一再出现，请把请求编号告诉管理员。", "Internal server error; try again, and if it persists give the administrator the request id."),
     "request_id": ("请求编号", "Request id"),

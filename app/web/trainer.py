@@ -210,24 +210,12 @@ def remove_assignment(assignment_id: int, repo: RepoDep, trainer: TrainerUser) -
     return RedirectResponse("/trainer/assignments", status_code=303)
 
 
-#: Strings of the scenario pages not (yet) in app/web/i18n.py, in its (zh, en) pattern.
-_TEXT: dict[str, tuple[str, str]] = {
-    "company": ("公司场景库（只读）", "Company library (read-only)"),
-    "broken": ("有错误，暂不可练", "Has errors, not playable"),
-    "delete": ("删除", "Delete"),
-    "export": ("导出 YAML", "Export YAML"),
-    "confirm_delete": ("确定删除这个场景？", "Delete this scenario?"),
-    "no_such_scenario": ("没有这个场景。", "There is no such scenario."),
-    "not_editable": (
-        "只有培训师自建的场景可以编辑；内置和公司场景库的场景请“以此为模板”。",
-        "Only trainers' own scenarios can be edited; use a built-in or company scenario as a template instead.",
-    ),
-}
+#: The scenario pages' strings (``sc_*`` in app/web/data/strings.yaml).
+_TEXT_KEYS = ('company', 'broken', 'delete', 'export', 'confirm_delete', 'no_such_scenario', 'not_editable')
 
 
 def _text(key: str, lang: str) -> str:
-    zh, en = _TEXT[key]
-    return en if lang == "en" else zh
+    return translate(f"sc_{key}", lang)
 
 
 def _not_found(key: str, lang: str) -> HTTPException:
@@ -241,7 +229,7 @@ def scenarios(request: Request, services: ServicesDep, trainer: TrainerUser, lan
     cat.refresh()
     rows = [{**s.summary(lang), "origin": cat.origin(s.id), "owned": cat.owned(s.id)} for s in cat]
     broken = [{"id": sid, "error": err, "editable": cat.owned(sid)} for sid, err in sorted(cat.broken().items())]
-    labels = {k: _text(k, lang) for k in _TEXT}
+    labels = {k: _text(k, lang) for k in _TEXT_KEYS}
     return render(request, "trainer/scenarios.html", {"rows": rows, "broken": broken, "labels": labels, "section": "scenarios"})
 
 

@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
+from functools import lru_cache
+from importlib import resources
+from itertools import zip_longest
 from typing import Any
+
+import yaml
 
 from app.coach.judge import Judgement
 from app.coach.rubric import vocabulary
 from app.coach.wording import excerpt, lang_key, move_label, msg, table
-from app.domain import Citation
+from app.domain import Citation, SearchHit
 from app.scenarios.schema import Scenario
 
 log = logging.getLogger(__name__)
@@ -85,34 +90,50 @@ def _teaches(section: str | None, criterion: str) -> bool:
     return any(section == p or (p.endswith("-") and section.startswith(p)) for p in CRITERION_SECTIONS[criterion])
 
 
-class CitationFinder:
-    """Searches the playbooks for the passages behind the feedback.
+@lru_cache(maxsize=1)
+def citation_topics() -> dict[str, str]:
+    """Search words per criterion (``data/citation_topics.yaml``)."""
+    text = resources.files("app.coach").joinpath("data/citation_topics.yaml").read_text(encoding="utf-8")
+    data: dict[str, str] = yaml.safe_load(text)
+    return data
 
-    The search runs on the customer's line alone (restricted to the scenario's
-    ``cite`` sections), so every reply to the same line shares one cached
-    search; the hits are then ordered so passages teaching the weakest
-    criteria come first.
+
+def is_library(hit: SearchHit) -> bool:
+    """A passage of the company's own library (not a built-in playbook)."""
+    return hit.source.startswith("library/")
+
+
+class CitationFinder:
+    """Searches the knowledge base for the passages behind the feedback.
+
+    Two searches, both cached per customer line:
+
+    * the built-in playbooks, restricted to the scenario's ``cite`` sections, on the customer's line;
+      the hits are ordered so sections teaching the weakest criteria come first;
+    * the company's library, on the customer's line plus the scenario's ``cite_topics`` and the weak
+      criteria's topics (``data/citation_topics.yaml``). A library passage is kept only if it also
+      ranks for the customer's line alone, so a document about something else is not cited just
+      because it matches a topic word.
+
+    The citations alternate: the best playbook passage, the best library passage, then the rest.
     """
 
     def __init__(self, retriever: Any | None, *, k: int = 3, pool: int = 8, cache_size: int = 512) -> None:
         self.retriever = retriever
         self.k = k
         self.pool = pool
-        self._cache: OrderedDict[tuple[str, str, int], list[Any]] = OrderedDict()
+        self._cache: OrderedDict[tuple[object, ...], list[Any]] = OrderedDict()
         self._cache_size = cache_size
 
-    def _hits(self, scenario: Scenario, customer: str) -> list[Any]:
+    def _search(self, key: tuple[object, ...], query: str, sections: list[str] | None) -> list[Any]:
         # The index version (a live knowledge index moves it after each library build) keeps
         # cached hits from outliving the documents they came from.
-        key = (scenario.id, customer, int(getattr(self.retriever, "version", 0)))
+        key = (*key, int(getattr(self.retriever, "version", 0)))
         if key in self._cache:
             self._cache.move_to_end(key)
             return self._cache[key]
-        query = customer.strip() or scenario.title.zh
         try:
-            hits = list(self.retriever.search(query, k=self.pool, sections=list(scenario.cite)))  # type: ignore[union-attr]
-            if not hits:
-                hits = list(self.retriever.search(query, k=self.pool))  # type: ignore[union-attr]
+            hits = list(self.retriever.search(query, k=self.pool, sections=sections))  # type: ignore[union-attr]
         except Exception:  # a broken index must not break scoring; the feedback stands alone
             log.exception("citation search failed")
             hits = []
@@ -121,19 +142,34 @@ class CitationFinder:
             self._cache.popitem(last=False)
         return hits
 
+    def _hits(self, scenario: Scenario, customer: str) -> list[Any]:
+        query = customer.strip() or scenario.title.zh
+        hits = self._search(("cite", scenario.id, query), query, list(scenario.cite))
+        return hits or self._search(("any", query), query, None)
+
+    def _library(self, scenario: Scenario, customer: str, weak: list[str]) -> list[Any]:
+        line = customer.strip() or scenario.title.zh
+        topics = [*scenario.cite_topics, *(citation_topics().get(c, "") for c in weak)]
+        about = self._search(("topics", scenario.id, line, tuple(weak)), " ".join([line, *topics]).strip(), None)
+        relevant = {h.chunk_id or h.text for h in self._search(("any", line), line, None) if is_library(h)}
+        return [h for h in about if is_library(h) and (h.chunk_id or h.text) in relevant]
+
     def find(self, scenario: Scenario, customer: str, weak: list[str], lang: str) -> list[Citation]:
         """Up to ``k`` citations for this moment; [] when there is no index."""
         if self.retriever is None:
             return []
-        hits = self._hits(scenario, customer)
         focus = weak[:2]
-        ranked = sorted(
-            enumerate(hits),
-            key=lambda ih: (-sum(_teaches(ih[1].section, c) for c in focus), ih[0]),
-        )
+        playbook = [
+            h for _, h in sorted(
+                enumerate(h for h in self._hits(scenario, customer) if not is_library(h)),
+                key=lambda ih: (-sum(_teaches(ih[1].section, c) for c in focus), ih[0]),
+            )
+        ]  # fmt: skip
+        library = self._library(scenario, customer, focus)
+        ordered = [h for pair in zip_longest(playbook, library) for h in pair if h is not None]
         out: list[Citation] = []
         seen: set[str] = set()
-        for _, h in ranked:
+        for h in ordered:
             text = _trim(h.text)
             if text in seen:
                 continue

@@ -6,7 +6,7 @@ the field instead of a setting silently ignored.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -172,6 +172,11 @@ class Scenario(_Strict):
     rubric: Rubric
     exemplars: dict[int, list[str]] = Field(description="Replies for each band 1-5, at least 3 each.")
     cite: list[str] = Field(min_length=1, description="Playbook section ids this scenario teaches.")
+    cite_topics: list[Annotated[str, Field(max_length=100)]] = Field(
+        default_factory=list,
+        max_length=10,
+        description="What to look up in the company's own library for this scenario (e.g. 价格政策).",
+    )
     next: list[str] = Field(default_factory=list, description="Scenarios to suggest after this one.")
 
     @field_validator("persona")

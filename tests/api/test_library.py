@@ -210,3 +210,27 @@ def test_a_document_larger_than_an_api_body_can_be_uploaded(lib_client: TestClie
     too_big = lib_client.post("/api/v1/score", content=b'{"reply": "' + b"x" * (1024 * 1024) + b'"}',
                               headers={"Content-Type": "application/json"})  # fmt: skip
     assert too_big.status_code == 413
+
+
+POLICY = (
+    "公司价格政策\n\n"
+    "销售面对客户说太贵了、别家便宜多了，不得自行降价；报价以公司价目表为准，折扣权限在区域经理。"
+    "先问清客户在和哪一家比较，再讲总成本和三年上门维修。\n"
+)
+MENU = "食堂菜单\n\n周一红烧肉，周二清蒸鱼，周三麻婆豆腐，周四宫保鸡丁，周五自助餐。\n"
+
+
+def test_with_the_playbooks_on_the_companys_own_policy_is_cited_and_an_unrelated_file_is_not(
+    tmp_path: Path, coach_services: Services
+) -> None:
+    settings = load_settings(data_dir=tmp_path / "data", embedding_backend="fake")  # built-in playbooks on
+    with TestClient(create_app(coach_services.derive(settings))) as client:
+        upload(client, ("价格政策.txt", POLICY.encode("utf-8")), ("食堂菜单.txt", MENU.encode("utf-8")))
+        assert {d["status"] for d in settled(client).values()} == {"ready"}
+        r = client.post("/api/v1/score", json={"scenario": "price-objection", "customer": CUSTOMER,
+                                               "reply": "那我给您打个九折吧。"})  # fmt: skip
+        assert r.status_code == 200, r.text
+        sources = [c["source"] for c in r.json()["citations"]]
+    assert any(s.startswith("playbooks/") for s in sources), sources  # the method, from the playbooks
+    assert "library/价格政策.txt" in sources, sources  # and the company's own rule beside it
+    assert "library/食堂菜单.txt" not in sources

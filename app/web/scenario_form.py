@@ -15,13 +15,15 @@ import re
 from typing import Annotated, Any
 
 import yaml
-from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi import APIRouter, Form, HTTPException, Request, UploadFile
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from app.deps import LangDep, ServicesDep, TrainerUser
 from app.domain import CRITERIA, MOVES
+from app.scenarios.draft import draft
 from app.scenarios.errors import explain
 from app.scenarios.loader import SAFE_LOADER, ScenarioError
 from app.scenarios.schema import Scenario
@@ -145,6 +147,8 @@ def from_form(form: FormData) -> dict[str, Any]:
             rubric[key] = rules
     data |= {"rubric": rubric, "exemplars": {b: _lines(f.get(f"exemplars.{b}", "")) for b in BANDS},
              "cite": _lines(f.get("cite", ""))}  # fmt: skip
+    if topics := _lines(f.get("cite_topics", "")):
+        data["cite_topics"] = topics
     if nxt := _lines(f.get("next", "")):
         data["next"] = nxt
     return data
@@ -252,3 +256,43 @@ async def form_submit(
     except ScenarioError as exc:
         return _page(request, data, {"edit": edit, "errors": str(exc).split("; ")}, status=422)
     return RedirectResponse(f"/trainer/scenarios/form?edit={saved.id}&saved=1", status_code=303)
+
+
+@router.post("/form/draft", response_class=HTMLResponse)
+async def form_draft(
+    request: Request,
+    services: ServicesDep,
+    trainer: TrainerUser,
+    lang: LangDep,
+    text: Annotated[str, Form(max_length=100_000)] = "",
+    base: Annotated[str, Form(max_length=100)] = "price-objection",
+    file: UploadFile | None = None,
+) -> HTMLResponse:
+    """A scripted draft from a pasted transcript or an uploaded document, opened in the form to edit."""
+    cat = authoring.catalog(services)
+    source = cat.source(base)
+    if source is None:
+        raise _not_found(lang)
+    if file is not None and file.filename:
+        text = "\n".join([text, await run_in_threadpool(_document_text, file.filename, await file.read())])
+    data = draft(text, _load(source), f"{base}-draft")
+    errors = [] if data["openings"] else [translate("draft_empty", lang)]
+    return _page(request, data, {"errors": errors}, status=200 if data["openings"] else 422)
+
+
+def _document_text(name: str, content: bytes) -> str:
+    """The text of an uploaded document, read by the knowledge loaders (pdf, docx, html, md, txt)."""
+    import tempfile
+    from pathlib import Path
+
+    from app.knowledge.errors import DocumentError
+    from app.knowledge.loaders import load_file
+
+    suffix = Path(name).suffix.lower()[:8]
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"upload{suffix}"
+        path.write_bytes(content)
+        try:
+            return load_file(path).text
+        except (DocumentError, OSError, ValueError):
+            return ""

@@ -128,3 +128,34 @@ def test_switch_and_add_rows_need_no_script(client: TestClient) -> None:
     assert switched["mode"] == "scripted" and "script" in switched
     assert client.get("/trainer/scenarios/form?edit=price-objection", headers=HTML).status_code == 404
     assert client.get("/trainer/scenarios/form?from=../etc/passwd", headers=HTML).status_code == 404
+
+
+TRANSCRIPT = """销售：王经理您好，我是恒信的小李。
+客户：你们的报价比别家高了一成，凭什么？
+销售：理解您的顾虑，您主要和哪家在比？
+客户：华达，他们还送两年维保。
+销售：我们三年上门维修，算下来总成本更低。
+客户：那你下周把对比表发我，我们再约时间。"""
+
+
+def test_a_call_transcript_drafts_a_scripted_scenario_that_plays_its_lines(client: TestClient) -> None:
+    page = client.post("/trainer/scenarios/form/draft", data={"text": TRANSCRIPT, "base": "price-objection"}, headers=HTML)
+    assert page.status_code == 200
+    fields = fields_of(page.text)
+    assert fields["mode"] == "scripted" and fields["openings"] == "你们的报价比别家高了一成，凭什么？"
+    assert fields["script"].splitlines() == ["华达，他们还送两年维保。", "那你下周把对比表发我，我们再约时间。"]
+    r = client.post("/trainer/scenarios/form", data={**fields, "id": "from-call", "action": "save"}, follow_redirects=False)
+    assert r.status_code == 303, r.text[:500]
+    sid = client.post("/api/v1/sessions", json={"scenario": "from-call"}).json()["id"]
+    out = client.post(f"/api/v1/sessions/{sid}/messages", json={"text": "您主要和哪家比？"}).json()
+    assert out["reply"]["text"] == "华达，他们还送两年维保。" and out["score"]["criteria"]
+
+
+def test_a_document_drafts_the_customers_objections_and_nothing_found_is_said(client: TestClient) -> None:
+    doc = "产品手册\n本产品支持三年上门维修。客户常问：为什么你们比别家贵？交付能不能保证在月底前？\n"
+    files = {"file": ("手册.md", doc.encode("utf-8"), "text/markdown")}
+    page = client.post("/trainer/scenarios/form/draft", data={"base": "price-objection"}, files=files, headers=HTML)
+    fields = fields_of(page.text)
+    assert page.status_code == 200 and "为什么你们比别家贵" in fields["openings"]
+    empty = client.post("/trainer/scenarios/form/draft", data={"text": "今天天气晴。", "base": "price-objection"}, headers=HTML)
+    assert empty.status_code == 422 and "没有找到客户说的话" in empty.text

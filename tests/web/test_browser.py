@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import pytest
 
@@ -292,3 +293,27 @@ def test_trainer_writes_a_scripted_scenario_in_the_form_and_plays_it(server: Ser
     assert page.locator(".msg-customer .bubble").all_inner_texts()[1:] == lines
     assert page.locator(".msg-rep .chip").count() == 2  # every reply scored
     page.wait_for_selector("#over:not(.hidden)")
+
+
+def test_trainer_uploads_a_document_and_the_coach_cites_it(server: Server, page: Any, tmp_path: Path) -> None:
+    """The library page in a real browser: upload, watch the build finish, see it cited with a working link."""
+    policy = tmp_path / "价格政策.txt"
+    policy.write_text(
+        "公司价格政策\n\n销售面对客户说太贵了、别家便宜多了，不得自行降价；报价以公司价目表为准，折扣权限在区域经理。"
+        "先问清客户在和哪一家比较，再讲总成本和三年上门维修。\n",
+        encoding="utf-8",
+    )
+    page.goto(server.url + "/trainer/library")
+    page.set_input_files('#library-form input[type="file"]', str(policy))
+    page.click("#library-form button")
+    row = page.locator('tr[data-doc="价格政策.txt"]')
+    row.wait_for()
+    page.wait_for_selector('tr[data-doc="价格政策.txt"] .lib-ready', timeout=120_000)
+    shot(page, "16-trainer-library")
+    cited = server.api("POST", "/api/v1/score", {
+        "scenario": "price-objection", "customer": "你们太贵了，别家便宜多了。", "reply": "那我给您打个九折吧。"})  # fmt: skip
+    sources = [c["source"] for c in cited["citations"]]
+    assert "library/价格政策.txt" in sources, sources
+    text = next(c["text"] for c in cited["citations"] if c["source"] == "library/价格政策.txt")
+    page.goto(server.url + "/knowledge/passage?" + urlencode({"source": "library/价格政策.txt", "text": text[:40]}))
+    assert "不得自行降价" in page.locator("mark#cited").inner_text()

@@ -148,11 +148,17 @@ class CitationFinder:
         return hits or self._search(("any", query), query, None)
 
     def _library(self, scenario: Scenario, customer: str, weak: list[str]) -> list[Any]:
+        has_library = getattr(self.retriever, "has_library", None)
+        if not callable(has_library) or not has_library():  # no company documents: no extra search
+            return []
         line = customer.strip() or scenario.title.zh
-        topics = [*scenario.cite_topics, *(citation_topics().get(c, "") for c in weak)]
-        about = self._search(("topics", scenario.id, line, tuple(weak)), " ".join([line, *topics]).strip(), None)
-        relevant = {h.chunk_id or h.text for h in self._search(("any", line), line, None) if is_library(h)}
-        return [h for h in about if is_library(h) and (h.chunk_id or h.text) in relevant]
+        relevant = [h for h in self._search(("any", line), line, None) if is_library(h)]
+        topics = " ".join([*scenario.cite_topics, *(citation_topics().get(c, "") for c in weak)]).strip()
+        if not topics or not relevant:
+            return relevant
+        # The topic search is per scenario and weak criteria, not per line: cached across turns.
+        about = {h.chunk_id or h.text: i for i, h in enumerate(self._search(("topics", scenario.id, tuple(weak)), topics, None))}
+        return sorted(relevant, key=lambda h: about.get(h.chunk_id or h.text, len(about)))
 
     def find(self, scenario: Scenario, customer: str, weak: list[str], lang: str) -> list[Citation]:
         """Up to ``k`` citations for this moment; [] when there is no index."""

@@ -142,3 +142,10 @@ class LiveIndex:
 
     def __len__(self) -> int:
         return len(self.chunks())
+
+    def has_library(self) -> bool:
+        """True when the current index holds any of the company's own documents."""
+        current = self.current()
+        if isinstance(current, LiveIndex):
+            return current.has_library()
+        return isinstance(current, KnowledgeSearch) and len(current._library_rows) > 0

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Protocol
+from typing import Literal, Protocol
 
 from app.domain import Difficulty, RoleplaySession, Scorecard, ScoreResult, SearchHit, TurnResult
 from app.scenarios.schema import Scenario
+
+#: An LLM endpoint's circuit breaker, as readiness reports it.
+BreakerState = Literal["closed", "open", "half_open"]
 
 
 class Scorer(Protocol):

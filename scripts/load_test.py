@@ -17,7 +17,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from serving import free_port, start_server
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -42,36 +42,9 @@ REPLIES = [
 ]
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def children(pid: int) -> list[int]:
     out = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split()
     return [int(p) for p in out]
-
-
-def start(workers: int, data_dir: Path, port: int, database_url: str | None) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "COACH_REPLY_LEASE_S": "5"}
-    if database_url:
-        env["COACH_DATABASE_URL"] = database_url
-    cmd = [sys.executable, "-m", "app.cli.main", "serve", "--port", str(port), "--data-dir", str(data_dir),
-           "--workers", str(workers), "--migrate", "--log-level", "warning"]  # fmt: skip
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return proc
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None:
-            raise SystemExit("coach serve exited")
-        time.sleep(0.5)
-    proc.kill()
-    raise SystemExit("coach serve did not become ready")
 
 
 def run(base: str, sessions: int, turns: int, kill_from: int | None) -> dict[str, object]:
@@ -158,7 +131,8 @@ def main() -> None:
         for n in args.sessions:
             with tempfile.TemporaryDirectory() as tmp:
                 port = free_port()
-                proc = start(workers, Path(tmp) / "data", port, args.database_url)
+                env = {"COACH_REPLY_LEASE_S": "5", **({"COACH_DATABASE_URL": args.database_url} if args.database_url else {})}
+                proc = start_server(Path(tmp) / "data", port, workers=workers, env=env, quiet=True)
                 try:
                     result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None)
                 finally:

@@ -86,5 +86,5 @@ def readyz(database: DatabaseDep, services: ServicesDep) -> JSONResponse:
     ok = all(checks.values())
     breaker = services.engine.breaker if services.is_built("engine") else None
     llm = breaker() if breaker is not None else None
-    body = Health(status="ok" if ok else "starting", checks=checks, llm=llm)  # type: ignore[arg-type]
+    body = Health(status="ok" if ok else "starting", checks=checks, llm=llm)
     return JSONResponse(body.model_dump(), status_code=200 if ok else 503)

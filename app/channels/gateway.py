@@ -8,14 +8,12 @@ same engine. Outside identities map to users through the identities table.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from functools import lru_cache
-from importlib import resources
 
-import yaml
 from starlette.concurrency import run_in_threadpool
 
 from app.channels.base import IncomingMessage, OutputChannel, ScoreCard
 from app.coach.errors import EmptyReplyError, ReplyTooLongError
+from app.datafiles import load_yaml
 from app.db.models import PracticeSession, User
 from app.db.repository import Repository
 from app.domain import Difficulty
@@ -30,10 +28,8 @@ from app.services.errors import (
 from app.services.sessions import PracticeService, ReplyOutcome
 
 
-@lru_cache(maxsize=1)
 def _messages() -> dict[str, dict[str, str]]:
-    text = resources.files("app.channels").joinpath("data/messages.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    data: dict[str, dict[str, str]] = load_yaml("app.channels", "messages.yaml")
     return data
 
 

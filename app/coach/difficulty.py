@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 
-import yaml
-
+from app.datafiles import load_yaml
 from app.domain import Difficulty
 
 LEVELS: tuple[Difficulty, ...] = ("easy", "normal", "hard")
@@ -35,8 +33,7 @@ class Rules:
 @lru_cache(maxsize=1)
 def rules() -> Rules:
     """The rules from the data file (read once)."""
-    text = resources.files("app.coach").joinpath("data/difficulty.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text)
+    data = load_yaml("app.coach", "difficulty.yaml")
     levels = {name: Level(int(v["turn_limit"]), int(v["forgive_bad_moves"]), bool(v["resist_good_moves"]))
               for name, v in data["levels"].items()}  # fmt: skip
     return Rules(levels, frozenset(data["good_moves"]), frozenset(data["bad_moves"]))

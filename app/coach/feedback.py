@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import logging
 from collections import OrderedDict
-from functools import lru_cache
-from importlib import resources
 from itertools import zip_longest
 from typing import Any
-
-import yaml
 
 from app.coach.judge import Judgement
 from app.coach.rubric import vocabulary
 from app.coach.wording import excerpt, lang_key, move_label, msg, table
+from app.datafiles import load_yaml
 from app.domain import Citation, SearchHit
 from app.scenarios.schema import Scenario
 
@@ -90,11 +87,9 @@ def _teaches(section: str | None, criterion: str) -> bool:
     return any(section == p or (p.endswith("-") and section.startswith(p)) for p in CRITERION_SECTIONS[criterion])
 
 
-@lru_cache(maxsize=1)
 def citation_topics() -> dict[str, str]:
     """Search words per criterion (``data/citation_topics.yaml``)."""
-    text = resources.files("app.coach").joinpath("data/citation_topics.yaml").read_text(encoding="utf-8")
-    data: dict[str, str] = yaml.safe_load(text)
+    data: dict[str, str] = load_yaml("app.coach", "citation_topics.yaml")
     return data
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from typing import Literal
 
-State = Literal["closed", "open", "half_open"]
+from app.ports import BreakerState
+
+State = BreakerState
 
 
 class CircuitBreaker:

@@ -11,19 +11,15 @@ from __future__ import annotations
 
 import copy
 import re
-from functools import lru_cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from app.datafiles import load_yaml
 
 SENTENCE = re.compile(r"[^。！？!?\n]+[。！？!?]?")
 
 
-@lru_cache(maxsize=1)
 def _rules() -> dict[str, Any]:
-    text = resources.files("app.scenarios").joinpath("data/draft.yaml").read_text(encoding="utf-8")
-    data: dict[str, Any] = yaml.safe_load(text)
+    data: dict[str, Any] = load_yaml("app.scenarios", "draft.yaml")
     return data
 
 

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from app.ports import CustomerVoice, Scorer
+from app.ports import BreakerState, CustomerVoice, Scorer
 
 if TYPE_CHECKING:
     from app.services.container import Services
@@ -33,7 +33,7 @@ class Engine:
     scorer: Scorer
     voice: CustomerVoice
     #: The LLM endpoint's circuit breaker state (``closed``/``open``/``half_open``), None without an LLM.
-    breaker: Callable[[], str] | None = None
+    breaker: Callable[[], BreakerState] | None = None
 
 
 def embedded(services: Services) -> Engine:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from collections.abc import Iterator
 from datetime import timedelta
 
 from starlette.concurrency import run_in_threadpool
@@ -53,22 +54,24 @@ class Leases:
         """A random lease token."""
         return secrets.token_hex(16)
 
+    def _pauses(self) -> Iterator[float]:
+        """Growing waits between attempts until the wait budget is spent; then SessionBusyError."""
+        deadline, pause = time.monotonic() + self.wait_s, 0.01
+        while time.monotonic() <= deadline:
+            yield pause
+            pause = min(pause * 1.5, 0.2)
+        raise SessionBusyError("another reply to this session is still being scored; send again shortly")
+
     def claim(self, session_id: str) -> str:
         """Wait (sleeping in this thread) for the lease; the token, or :class:`SessionBusyError`."""
-        token, deadline, pause = self.new_token(), time.monotonic() + self.wait_s, 0.01
+        token, pauses = self.new_token(), self._pauses()
         while not self.try_claim(session_id, token):
-            if time.monotonic() > deadline:
-                raise SessionBusyError("another reply to this session is still being scored; send again shortly")
-            time.sleep(pause)
-            pause = min(pause * 1.5, 0.2)
+            time.sleep(next(pauses))
         return token
 
     async def claim_async(self, session_id: str) -> str:
         """Like :meth:`claim`, but waits in the event loop, holding no thread and no connection."""
-        token, deadline, pause = self.new_token(), time.monotonic() + self.wait_s, 0.01
+        token, pauses = self.new_token(), self._pauses()
         while not await run_in_threadpool(self.try_claim, session_id, token):
-            if time.monotonic() > deadline:
-                raise SessionBusyError("another reply to this session is still being scored; send again shortly")
-            await asyncio.sleep(pause)
-            pause = min(pause * 1.5, 0.2)
+            await asyncio.sleep(next(pauses))
         return token

@@ -7,18 +7,13 @@ The strings are data, so a translator edits the YAML, not the code.
 
 from __future__ import annotations
 
-from functools import lru_cache
-from importlib import resources
-
-import yaml
+from app.datafiles import load_yaml
 
 LANGS = ("zh", "en")
 
-@lru_cache(maxsize=1)
 def _tables() -> dict[str, dict[str, dict[str, str]]]:
     """``data/strings.yaml``, read on first use (never at import)."""
-    text = resources.files("app.web").joinpath("data/strings.yaml").read_text(encoding="utf-8")
-    data: dict[str, dict[str, dict[str, str]]] = yaml.safe_load(text)
+    data: dict[str, dict[str, dict[str, str]]] = load_yaml("app.web", "strings.yaml")
     return data
 
 

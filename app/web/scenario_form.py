@@ -201,8 +201,7 @@ def _not_found(lang: str) -> HTTPException:
 @router.get("/form", response_class=HTMLResponse)
 def form_page(request: Request, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
     """A new scenario (blank, or ``?from=ID`` as a template, ``?mode=scripted``) or ``?edit=ID`` of a trainer's own."""
-    cat = authoring.catalog(services)
-    cat.refresh()
+    cat = authoring.catalog(services)  # refreshed for this request by ScenarioRefreshMiddleware
     edit, template = request.query_params.get("edit"), request.query_params.get("from")
     if edit is not None:
         if not cat.owned(edit):

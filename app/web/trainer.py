@@ -225,8 +225,7 @@ def _not_found(key: str, lang: str) -> HTTPException:
 @router.get("/scenarios", response_class=HTMLResponse)
 def scenarios(request: Request, services: ServicesDep, trainer: TrainerUser, lang: LangDep) -> HTMLResponse:
     """Built-in, company and trainer-made scenarios; trainers' broken ones listed with their error."""
-    cat = authoring.catalog(services)
-    cat.refresh()
+    cat = authoring.catalog(services)  # refreshed for this request by ScenarioRefreshMiddleware
     rows = [{**s.summary(lang), "origin": cat.origin(s.id), "owned": cat.owned(s.id)} for s in cat]
     broken = [{"id": sid, "error": err, "editable": cat.owned(sid)} for sid, err in sorted(cat.broken().items())]
     labels = {k: _text(k, lang) for k in _TEXT_KEYS}
@@ -240,8 +239,7 @@ def editor(request: Request, services: ServicesDep, trainer: TrainerUser, lang: 
     Ids are looked up in the catalog (an unknown one is a 404), never joined onto a path. A
     scenario that no longer loads opens with its error shown, so the trainer can fix it.
     """
-    cat = authoring.catalog(services)
-    cat.refresh()
+    cat = authoring.catalog(services)  # refreshed for this request by ScenarioRefreshMiddleware
     edit, template = request.query_params.get("edit"), request.query_params.get("from")
     text, error = "", None
     if edit is not None:

@@ -6,9 +6,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from app.datafiles import load_yaml
-from app.domain import Difficulty
 
-LEVELS: tuple[Difficulty, ...] = ("easy", "normal", "hard")
 FORGIVEN = "*forgiven"
 
 

@@ -19,11 +19,11 @@ from __future__ import annotations
 import random
 import secrets
 
-from app.coach.difficulty import Difficulty, adjust, turn_limit
+from app.coach.difficulty import adjust, turn_limit
 from app.coach.errors import SessionDoneError
 from app.coach.scorecard import build_scorecard
 from app.coach.voice import ScriptedVoice
-from app.domain import RoleplaySession, Scorecard, ScoreResult, Turn, TurnResult
+from app.domain import Difficulty, RoleplaySession, Scorecard, ScoreResult, Turn, TurnResult
 from app.ports import CustomerVoice, ScenarioSource, Scorer
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language

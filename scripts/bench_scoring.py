@@ -52,18 +52,19 @@ SESSION = [
 
 def _forget(services: Services, texts: list[str] | None = None) -> None:
     """Drop cached vectors of ``texts`` (all when None) so those texts are embedded afresh."""
-    cache = getattr(services.embeddings, "_cache", None)
-    if cache is None:
-        return
-    if texts is None:
-        cache.clear()
-        return
     from app.coach.textprep import clean, split_sentences
 
-    drop = {t for x in texts for t in [*split_sentences(x), clean(x).strip()]}
+    drop = {t for x in texts or [] for t in [*split_sentences(x), clean(x).strip()]}
     drop |= {t[:96] for t in drop}
-    for key in [k for k in cache if k[1] in drop or k[1] in texts]:
-        del cache[key]
+    for model in (services.embeddings, services.reader_embeddings):
+        cache = getattr(model, "_cache", None)
+        if cache is None:
+            continue
+        if texts is None:
+            cache.clear()
+            continue
+        for key in [k for k in cache if k[1] in drop or k[1] in texts]:
+            del cache[key]
 
 
 def _warm(services: Services) -> None:
@@ -74,12 +75,12 @@ def _warm(services: Services) -> None:
 
 
 def ratio(services: Services, items: list[dict[str, Any]]) -> tuple[float, list[float], list[float]]:
-    """Median of judgement / one full-text encoder pass, and both times per reply (ms)."""
-    model = services.embeddings._get()  # type: ignore[attr-defined]
+    """Median of judgement / one full-text pass of the scorer's encoder, and both times per reply (ms)."""
+    model = services.reader_embeddings
     enc, jud, ratios = [], [], []
     for i in items:
         t = time.perf_counter()
-        model.encode([i["reply"]], True)
+        model._encode([i["reply"]], "symmetric")
         e = (time.perf_counter() - t) * 1000
         _forget(services, [i["reply"], i["customer"]])
         t = time.perf_counter()
@@ -140,8 +141,12 @@ def main() -> None:
     settings = load_settings(data_dir=data_dir)
     if args.threads:
         from app.retrieval.embeddings import make_embeddings
+        from app.retrieval.onnx_e5 import make_reader_embeddings
 
-        services = Services(settings, embeddings=make_embeddings(settings, threads=args.threads))
+        services = Services(
+            settings, embeddings=make_embeddings(settings, threads=args.threads),
+            reader_embeddings=make_reader_embeddings(settings, threads=args.threads),
+        )  # fmt: skip
     else:
         services = Services(settings)
     print(f"encoder threads: {args.threads or 'default (1)'}")

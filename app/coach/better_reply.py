@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from app.coach.criteria import EVIDENCE
 from app.coach.grading import GradeModel
 from app.coach.judge import Judgement, judge
 from app.coach.reading import MoveReader, Turn
@@ -52,9 +53,9 @@ def script_of(reply: str) -> str:
 def to_script(text: str, script: str) -> str:
     """``text`` converted to ``script`` (OpenCC for Traditional)."""
     if script == "zh-hant":
-        import opencc
+        from app.text.fold import to_traditional
 
-        return str(opencc.OpenCC("s2t").convert(text))
+        return to_traditional(text)
     if script == "zh":
         from app.text.fold import to_simplified
 
@@ -116,7 +117,7 @@ class BetterReplyWriter:
         for i, s in enumerate(r.sentences):
             probs = {n: float(r.probs[i, k]) for k, n in enumerate(r.names)}
             good = max((p for n, p in probs.items() if v.moves[n].polarity == "good"), default=0.0)
-            if good >= GOOD and max((probs[n] for n in unwanted if n in probs), default=0.0) < 0.3 and not _quotes(s, customer):
+            if good >= GOOD and max((probs[n] for n in unwanted if n in probs), default=0.0) < EVIDENCE and not _quotes(s, customer):
                 if (ready or revealed) and probs.get("probe", 0) >= GOOD:
                     continue  # the concern is out or the customer agreed: asking again is behind us
                 kept.append(Piece(s, probs))

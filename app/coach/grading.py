@@ -97,6 +97,8 @@ def features(reading: Reading, scenario: Scenario, flags: list[str], vocab: Voca
     f["no_work"] = 1.0 - work
     f["restate_only"] = max(reading.top("restate"), reading.top("echo")) * (1.0 - work)
     f["chat_only"] = max(reading.top("small_talk"), reading.top("off_topic")) * (1.0 - work)
+    # the reply-level head's own reading of the whole reply (0 when unknown)
+    f["direct"] = 0.0 if reading.direct is None else (reading.direct - 3.0) / 2.0
     for flag in GAMING_FLAGS:
         f[f"flag:{flag}"] = 1.0 if flag in flags else 0.0
     return f

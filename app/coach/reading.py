@@ -43,6 +43,14 @@ class Embedder(Protocol):
         ...
 
 
+class PairEmbedder(Embedder, Protocol):
+    """An encoder that reads a reply together with the customer's line in one pass."""
+
+    def read_pair(self, customer: str, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(a unit vector per sentence, the whole reply's, the customer line's on its own)."""
+        ...
+
+
 @dataclass(frozen=True)
 class Turn:
     """One earlier turn of the conversation."""
@@ -79,6 +87,9 @@ class Reading:
     stage: Stage
     relevance: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.float32))
     """Cosine of each sentence with the customer's line (empty when read without embeddings)."""
+    direct: float | None = None
+    """The grade (1-5) the reply-level head reads from the whole reply with the customer's line;
+    None when read without embeddings (unknown, not average)."""
 
     def top(self, move: str) -> float:
         """The highest probability of ``move`` over the sentences (0 when unknown)."""
@@ -148,21 +159,38 @@ def sentence_dense(sent: np.ndarray | None, cust: np.ndarray | None, n: int) -> 
     return np.hstack([sent, PAIR_SCALE * sent * c[None, :], pos]).astype(np.float32)
 
 
+GRADE_LEVELS = ("ge2", "ge3", "ge4", "ge5")
+
+
+def reply_dense(reply: np.ndarray, cust: np.ndarray | None) -> np.ndarray:
+    """Dense features of a whole reply for the grade head: its vector and product with the customer's."""
+    c = np.zeros_like(reply) if cust is None else cust
+    return np.hstack([reply, PAIR_SCALE * reply * c])[None, :].astype(np.float32)
+
+
 @dataclass(frozen=True)
 class ReaderModel:
-    """The four heads: moves and stance, each with and without embeddings."""
+    """The heads: moves and stance, each with and without embeddings, and (pair readers) the
+    reply-level grade head, ordinal: P(grade >= 2..5)."""
 
     moves: Head
     moves_lite: Head
     stance: Head
     stance_lite: Head
     meta: dict[str, str]
+    grade: Head | None = None
 
     @classmethod
     def load(cls, path: Path = READER_FILE) -> ReaderModel:
         """Load the shipped (or a freshly trained) reader."""
         heads, meta = load_heads(path)
-        return cls(heads["moves"], heads["moves_lite"], heads["stance"], heads["stance_lite"], meta)
+        return cls(heads["moves"], heads["moves_lite"], heads["stance"], heads["stance_lite"], meta, heads.get("grade"))
+
+    @property
+    def heads(self) -> dict[str, Head]:
+        """The heads by name, as :func:`~app.coach.heads.save_heads` stores them."""
+        out = {"moves": self.moves, "moves_lite": self.moves_lite, "stance": self.stance, "stance_lite": self.stance_lite}
+        return out | ({"grade": self.grade} if self.grade is not None else {})
 
 
 @lru_cache(maxsize=4)
@@ -171,15 +199,27 @@ def shipped_reader(path: Path = READER_FILE) -> ReaderModel:
     return ReaderModel.load(path)
 
 
+def encoder_id(embedder: object) -> str:
+    """``backend/model`` of an encoder, as a reader records the one it was trained on."""
+    return f"{getattr(embedder, 'backend', '')}/{getattr(embedder, 'model_name', '')}"
+
+
 class MoveReader:
-    """Reads replies with a :class:`ReaderModel`; the encoder is called once per reply."""
+    """Reads replies with a :class:`ReaderModel`; the encoder is called once per reply.
+
+    The heads only make sense on the encoder they were trained on (recorded in the model's meta):
+    given another one (a test's fake, a company's retrieval model), the reader uses its n-gram
+    heads rather than misread foreign vectors.
+    """
 
     def __init__(self, model: ReaderModel, embedder: Embedder | None) -> None:
         self.model = model
         self.embedder = embedder
         dim = model.moves.w_dense.shape[1] - 4
         self.dim = dim // 2
-        self.use_embeddings = embedder is not None and self.dim > 0
+        trained_on = model.meta.get("encoder")
+        fits = embedder is not None and (not trained_on or encoder_id(embedder) == trained_on)
+        self.use_embeddings = fits and self.dim > 0
 
     def embed(self, texts: list[str]) -> np.ndarray | None:
         """Embeddings of ``texts`` in one call (None when the reader runs on n-grams only)."""
@@ -192,13 +232,32 @@ class MoveReader:
             return None
         return vecs
 
+    def vectors(self, sentences: list[str], cust: str) -> tuple[np.ndarray | None, np.ndarray | None, np.ndarray | None]:
+        """(sentence vectors, customer-line vector, reply vector) in one encoder call, or Nones.
+
+        A pair-trained reader reads the sentences in their reply after the customer's line
+        (:class:`PairEmbedder`); older readers embed each sentence on its own.
+        """
+        read_pair = getattr(self.embedder, "read_pair", None)
+        if self.use_embeddings and self.model.grade is not None and read_pair is not None:
+            sent, reply, cust_vec = read_pair(cust, sentences)
+            return sent, (cust_vec if cust else None), reply
+        vecs = self.embed(sentences + ([cust] if cust else []))
+        if vecs is None:
+            return None, None, None
+        return vecs[: len(sentences)], (vecs[-1] if cust else None), None
+
+    def direct(self, reply_vec: np.ndarray | None, cust_vec: np.ndarray | None) -> float | None:
+        """Expected grade from the reply-level head (None without it)."""
+        if self.model.grade is None or reply_vec is None:
+            return None
+        return 1.0 + float(self.model.grade.probs(reply_dense(reply_vec, cust_vec), [{}]).sum())
+
     def read(self, reply: str, customer: str, context: Sequence[Turn] = ()) -> Reading:
         """Read ``reply`` answering ``customer`` after ``context`` (oldest first)."""
         sentences = split_sentences(reply) or [clean(reply).strip() or reply]
         cust = clean(customer).strip()
-        vecs = self.embed(sentences + ([cust] if cust else []))
-        sent_vecs = None if vecs is None else vecs[: len(sentences)]
-        cust_vec = None if vecs is None or not cust else vecs[-1]
+        sent_vecs, cust_vec, reply_vec = self.vectors(sentences, cust)
         grams = [ngram_ids(s) for s in sentences]
         if sent_vecs is not None:
             probs = self.model.moves.probs(sentence_dense(sent_vecs, cust_vec, len(sentences)), grams)
@@ -207,7 +266,8 @@ class MoveReader:
         probs = gate(probs, self.model.moves.names)
         stance = self.stance(cust, cust_vec)
         rel = sent_vecs @ cust_vec if sent_vecs is not None and cust_vec is not None else np.zeros(0, dtype=np.float32)
-        return Reading(sentences, self.model.moves.names, probs, stance, self.stage(context), np.asarray(rel, dtype=np.float32))
+        rel = np.asarray(rel, dtype=np.float32)
+        return Reading(sentences, self.model.moves.names, probs, stance, self.stage(context), rel, self.direct(reply_vec, cust_vec))
 
     def read_lite(self, sentences: list[str]) -> np.ndarray:
         """Move probabilities of ``sentences`` from n-grams alone (no encoder time)."""

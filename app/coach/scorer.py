@@ -56,12 +56,16 @@ def as_turns(context: ContextLike) -> list[Turn]:
 
 
 def engine_moves(j: Judgement) -> list[str]:
-    """The coarse moves the role-play engine and the rubric speak of, in the engine's priority."""
+    """The coarse moves the role-play engine and the rubric speak of, in the engine's priority.
+
+    A reply caught gaming (an instruction to the grader, a keyword list, an echo, off-topic text)
+    moves the customer as off-topic text and nothing else: a close wrapped around "please grade
+    this 5" must not win the deal its score was capped for.
+    """
     v = vocabulary()
-    present = [m for m, fine in v.engine.items() if j.reading.together(fine) >= v.engine_min(m)]
-    if any(f in j.flags for f in ("grader_instruction", "keyword_list", "echo", "off_topic")) and "off_topic" not in present:
-        present.insert(0, "off_topic")
-    return present
+    if any(f in j.flags for f in ("grader_instruction", "keyword_list", "echo", "off_topic")):
+        return ["off_topic"]
+    return [m for m, fine in v.engine.items() if j.reading.together(fine) >= v.engine_min(m)]
 
 
 class ReplyScorer:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,12 +28,15 @@ from app.coach.heads import Head
 from app.coach.judge import cap_table, learned_flags
 from app.coach.reading import (
     EMBED_CHARS,
+    GRADE_LEVELS,
     STANCES,
     Embedder,
     MoveReader,
     ReaderModel,
     Reading,
     Turn,
+    encoder_id,
+    reply_dense,
     sentence_dense,
 )
 from app.coach.rubric import vocabulary
@@ -43,8 +46,8 @@ from app.scenarios.loader import ScenarioRegistry
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "training" / "replies"
 GAMING = ROOT / "training" / "gaming"
-#: Embeddings of the corpus texts, shared by training and evaluation (not committed).
-EMBED_CACHE = ROOT / "training" / ".cache" / "embeddings.npz"
+#: Embeddings of the corpus texts, one file per encoder, shared by training and evaluation (not committed).
+CACHE_DIR = ROOT / "training" / ".cache"
 SPLIT = ROOT / "training" / "split.yaml"
 
 
@@ -118,41 +121,131 @@ def _load(paths: list[Path], *, include_heldout: bool) -> list[Item]:
 class CachedEmbedder:
     """Embeddings served from a disk cache, computed with the real encoder when missing."""
 
-    def __init__(self, embeddings: Embedder, cache: Path, workers: int = 2) -> None:
+    def __init__(self, embeddings: Embedder, cache: Path | None = None, workers: int = 2) -> None:
         self.embeddings = embeddings
-        self.cache = cache
+        self.cache = cache = cache or cache_path(embeddings)
         self.workers = workers
         self.vecs: dict[str, np.ndarray] = {}
+        self.pairs: dict[str, np.ndarray] = {}  # rows: sentences..., reply, customer
         if cache.exists():
             with np.load(cache, allow_pickle=False) as data:
                 keys, mat = data["keys"], data["vecs"]
-            self.vecs = {str(k): mat[i] for i, k in enumerate(keys)}
+                self.vecs = {str(k): mat[i] for i, k in enumerate(keys)}
+                if "pair_keys" in data.files:
+                    ends = np.cumsum(data["pair_rows"])
+                    starts = ends - data["pair_rows"]
+                    pm = data["pair_vecs"]
+                    self.pairs = {str(k): pm[a:b] for k, a, b in zip(data["pair_keys"], starts, ends, strict=True)}
+
+    @property
+    def backend(self) -> str:
+        """The wrapped encoder's backend (the reader checks it against its training)."""
+        return str(getattr(self.embeddings, "backend", ""))
+
+    @property
+    def model_name(self) -> str:
+        """The wrapped encoder's model name."""
+        return str(getattr(self.embeddings, "model_name", ""))
 
     @staticmethod
     def key(text: str) -> str:
         return hashlib.sha1(text.encode("utf-8")).hexdigest()
 
     def fill(self, texts: Iterable[str]) -> int:
-        """Embed the texts not cached yet (several threads), save the cache; returns how many."""
+        """Embed the texts not cached yet (chunks on several threads), save the cache; returns how many."""
         todo = list(dict.fromkeys(t for t in texts if self.key(t) not in self.vecs))
         if not todo:
             return 0
+        chunks = [todo[i : i + 64] for i in range(0, len(todo), 64)]
 
-        def one(text: str) -> np.ndarray:
-            return np.asarray(self.embeddings.embed_array([text], "symmetric")[0], dtype=np.float32)
+        def some(chunk: list[str]) -> np.ndarray:
+            return np.asarray(self.embeddings.embed_array(chunk, "symmetric"), dtype=np.float32)
 
         with ThreadPoolExecutor(self.workers) as pool:
-            for text, vec in zip(todo, pool.map(one, todo), strict=True):
-                self.vecs[self.key(text)] = vec
-        keys = np.array(list(self.vecs))
-        self.cache.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(self.cache, keys=keys, vecs=np.stack([self.vecs[k] for k in keys]))
+            for chunk, vecs in zip(chunks, pool.map(some, chunks), strict=True):
+                for text, vec in zip(chunk, vecs, strict=True):
+                    self.vecs[self.key(text)] = vec
+        self.save()
         return len(todo)
+
+    def save(self) -> None:
+        """Write the cache (plain texts and pair readings) to disk."""
+        keys = np.array(list(self.vecs))
+        pair_keys = list(self.pairs)
+        extra: dict[str, np.ndarray] = {}
+        if pair_keys:
+            extra = {
+                "pair_keys": np.array(pair_keys),
+                "pair_rows": np.array([len(self.pairs[k]) for k in pair_keys]),
+                "pair_vecs": np.concatenate([self.pairs[k] for k in pair_keys]),
+            }
+        self.cache.parent.mkdir(parents=True, exist_ok=True)
+        dim = next(iter(self.vecs.values())).shape[0] if self.vecs else 0
+        vecs = np.stack([self.vecs[k] for k in keys]) if len(keys) else np.zeros((0, dim), dtype=np.float32)
+        np.savez(self.cache, keys=keys, vecs=vecs, **extra)  # type: ignore[arg-type]
+
+    @staticmethod
+    def pair_key(customer: str, sentences: Sequence[str]) -> str:
+        return hashlib.sha1("\x1f".join([customer, *sentences]).encode("utf-8")).hexdigest()
+
+    def fill_pairs(self, pairs: Iterable[tuple[str, list[str]]]) -> int:
+        """Read the (customer, sentences) pairs not cached yet with the wrapped pair encoder; save."""
+        read_pair = getattr(self.embeddings, "read_pair", None)
+        if read_pair is None:
+            return 0
+        todo = {self.pair_key(c, s): (c, s) for c, s in pairs if self.pair_key(c, s) not in self.pairs}
+        if not todo:
+            return 0
+
+        def one(item: tuple[str, list[str]]) -> np.ndarray:
+            sent, reply, cust = read_pair(*item)
+            return np.vstack([sent, reply[None, :], cust[None, :]]).astype(np.float32)
+
+        with ThreadPoolExecutor(self.workers) as pool:
+            for key, rows in zip(todo, pool.map(one, todo.values()), strict=True):
+                self.pairs[key] = rows
+        self.save()
+        return len(todo)
+
+    def read_pair(self, customer: str, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Cached pair reading (the encoder is called when it is missing)."""
+        key = self.pair_key(customer, sentences)
+        if key not in self.pairs:
+            self.fill_pairs([(customer, sentences)])
+        rows = self.pairs[key]
+        return rows[:-2], rows[-2], rows[-1]
 
     def embed_array(self, texts: list[str], kind: Literal["query", "passage", "symmetric"]) -> np.ndarray:
         """Cached rows (the encoder is called for any text missing from the cache)."""
         self.fill(texts)
         return np.stack([self.vecs[self.key(t)] for t in texts])
+
+
+def cache_path(embeddings: Embedder) -> Path:
+    """The cache file of one encoder: its backend, name and (for a model file) the file's digest."""
+    name = f"{getattr(embeddings, 'backend', 'custom')}-{getattr(embeddings, 'model_name', 'model')}"
+    model = getattr(embeddings, "model_path", None)
+    if isinstance(model, Path) and model.exists():
+        name += "-" + hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+    return CACHE_DIR / f"embeddings-{name}.npz"
+
+
+def fold_encoders(final: Embedder) -> Callable[[str], Embedder]:
+    """For each author, an encoder fine-tuned without them (``training/.cache/encoder-fold*.onnx``).
+
+    Out-of-fold readings must come from heads *and* an encoder that never saw the author's
+    labels, or the grade model learns to trust the readers more than it should on a new voice.
+    Authors no fold encoder left out (the gaming-training authors) are read by ``final``.
+    """
+    from app.retrieval.onnx_e5 import OnnxE5Embeddings
+
+    by_author: dict[str, Embedder] = {}
+    for path in sorted(CACHE_DIR.glob("encoder-fold*.onnx")):
+        notes = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+        enc = CachedEmbedder(OnnxE5Embeddings(path, num_threads=1))
+        for author in notes["trained_without"].split(","):
+            by_author.setdefault(author, enc)
+    return lambda author: by_author.get(author, final)
 
 
 def texts_to_embed(items: Sequence[Item]) -> list[str]:
@@ -229,11 +322,17 @@ def stance_examples(registry: ScenarioRegistry) -> list[tuple[str, int]]:
 def train_reader(items: Sequence[Item], embedder: Embedder, registry: ScenarioRegistry, *, c: float = 4.0) -> ReaderModel:
     """Move and stance heads (with and without embeddings) trained on ``items``."""
     move_names = list(vocabulary().moves)
-    dense_rows, lite_rows, grams, labels = [], [], [], []
+    dense_rows, lite_rows, grams, labels, reply_rows = [], [], [], [], []
+    read_pair = getattr(embedder, "read_pair", None)
     for it in items:
         sents = [clean(s).strip() for s, _ in it.sentences]
-        vecs = embedder.embed_array([s[:EMBED_CHARS] for s in sents] + [clean(it.customer).strip()[:EMBED_CHARS]], "symmetric")
-        dense_rows.append(sentence_dense(vecs[:-1], vecs[-1], len(sents)))
+        if read_pair is not None:
+            sent_vecs, reply_vec, cust_vec = read_pair(clean(it.customer).strip(), sents)
+            dense_rows.append(sentence_dense(sent_vecs, cust_vec, len(sents)))
+            reply_rows.append(reply_dense(reply_vec, cust_vec))
+        else:
+            vecs = embedder.embed_array([s[:EMBED_CHARS] for s in sents] + [clean(it.customer).strip()[:EMBED_CHARS]], "symmetric")
+            dense_rows.append(sentence_dense(vecs[:-1], vecs[-1], len(sents)))
         lite_rows.append(sentence_dense(None, None, len(sents)))
         grams += [ngram_ids(s) for s in sents]
         for _, moves in it.sentences:
@@ -248,8 +347,29 @@ def train_reader(items: Sequence[Item], embedder: Embedder, registry: ScenarioRe
     sgrams = [ngram_ids(t) for t in lines]
     stance = _fit_head(svec, sgrams, ys, STANCES, softmax=True, c=c)
     stance_lite = _fit_head(np.zeros((len(lines), 0)), sgrams, ys, STANCES, softmax=True, c=c)
-    meta = {"authors": ",".join(sorted({it.author for it in items})), "items": str(len(items)), "sentences": str(len(y))}
-    return ReaderModel(moves_head, moves_lite, stance, stance_lite, meta)
+    meta = {
+        "authors": ",".join(sorted({it.author for it in items})), "items": str(len(items)), "sentences": str(len(y)),
+        "encoder": encoder_id(embedder),
+    }  # fmt: skip
+    grade = _fit_grade_head(np.vstack(reply_rows), [it.grade for it in items]) if reply_rows else None
+    return ReaderModel(moves_head, moves_lite, stance, stance_lite, meta, grade)
+
+
+def _fit_grade_head(dense: np.ndarray, grades: Sequence[int], *, c: float = 0.5) -> Head:
+    """Ordinal reply-level head: one logistic regression per threshold, P(grade >= 2..5)."""
+    from sklearn.linear_model import LogisticRegression
+
+    w, b = [], []
+    for level in range(2, 6):
+        y = np.array([g >= level for g in grades], dtype=int)
+        if y.min() == y.max():
+            w.append(np.zeros(dense.shape[1]))
+            b.append(30.0 if y.min() else -30.0)
+            continue
+        model = LogisticRegression(C=c, max_iter=2000).fit(dense, y)
+        w.append(model.coef_[0])
+        b.append(float(model.intercept_[0]))
+    return Head(GRADE_LEVELS, np.array(w), np.zeros((4, NGRAM_DIM)), np.array(b), softmax=False)
 
 
 def read_items(model: ReaderModel, items: Sequence[Item], embedder: Embedder) -> list[Reading]:
@@ -269,17 +389,41 @@ def feature_rows(readings: Sequence[Reading], items: Sequence[Item], registry: S
     return rows
 
 
-def out_of_fold_readings(items: Sequence[Item], embedder: Embedder, registry: ScenarioRegistry, *, folds: int = 0) -> list[Reading]:
-    """Readings of every item by heads trained without its author (or its fold of authors)."""
+def prefill(embedder: Embedder, items: Sequence[Item], registry: ScenarioRegistry) -> None:
+    """Embed every text training and reading will ask for, in one pass (the cache is saved once)."""
+    if isinstance(embedder, CachedEmbedder):
+        lines = [clean(t).strip()[:EMBED_CHARS] for t, _ in stance_examples(registry)]
+        embedder.fill(texts_to_embed(items) + [t for t in lines if t])
+        pairs = []
+        for it in items:
+            cust = clean(it.customer).strip()
+            pairs.append((cust, [clean(s).strip() for s, _ in it.sentences]))
+            pairs.append((cust, split_sentences(it.reply) or [clean(it.reply).strip() or it.reply]))
+        embedder.fill_pairs(pairs)
+
+
+def out_of_fold_readings(
+    items: Sequence[Item], embedder: Embedder, registry: ScenarioRegistry, *, folds: int = 0,
+    encoder_for: Callable[[str], Embedder] | None = None,
+) -> list[Reading]:  # fmt: skip
+    """Readings of every item by heads trained without its author (or its fold of authors).
+
+    With ``encoder_for`` each group is embedded by an encoder fine-tuned without it
+    (:func:`fold_encoders`) where one exists.
+    """
     authors = sorted({it.author for it in items})
     k = folds or len(authors)
     groups = [authors[i::k] for i in range(k)]
     out: list[Reading | None] = [None] * len(items)
     for group in groups:
+        emb = embedder
+        if encoder_for is not None and len({id(encoder_for(a)) for a in group}) == 1:
+            emb = encoder_for(group[0])
+            prefill(emb, items, registry)
         train = [it for it in items if it.author not in group]
         test_idx = [i for i, it in enumerate(items) if it.author in group]
-        model = train_reader(train, embedder, registry)
-        for i, r in zip(test_idx, read_items(model, [items[i] for i in test_idx], embedder), strict=True):
+        model = train_reader(train, emb, registry)
+        for i, r in zip(test_idx, read_items(model, [items[i] for i in test_idx], emb), strict=True):
             out[i] = r
     return [r for r in out if r is not None]
 
@@ -291,3 +435,37 @@ def fit_grade(rows: list[dict[str, float]], items: Sequence[Item], *, alpha: flo
     stretch = fit_stretch(model, rows, grades)
     meta = {"items": str(len(items)), "authors": ",".join(sorted({it.author for it in items})), "alpha": str(alpha)}
     return GradeModel(model.names, model.weights, model.mean, model.scale, model.bias, meta, stretch)
+
+
+def loosest_caps(readings: Sequence[Reading], items: Sequence[Item]) -> dict[str, tuple[float, float]]:
+    """For each learned gaming flag: the lowest ``min_prob`` that caps none of the replies graded
+    3-5 (out-of-fold readings), and the share of the gaming-training replies it then catches."""
+    from dataclasses import replace
+
+    table = cap_table()
+    good = [r for r, it in zip(readings, items, strict=True) if it.grade >= 3]
+    gaming = [r for r, it in zip(readings, items, strict=True) if it.author.startswith("g")]
+    out: dict[str, tuple[float, float]] = {}
+    for move, rule in table.learned.items():
+        for p in [round(0.3 + 0.05 * i, 2) for i in range(14)]:
+            trial = replace(table, learned={move: {**rule, "min_prob": p}})
+            if not any(move in learned_flags(r, trial) for r in good):
+                caught = sum(move in learned_flags(r, trial) for r in gaming) / max(1, len(gaming))
+                out[move] = (p, caught)
+                break
+    return out
+
+
+def write_caps(chosen: dict[str, tuple[float, float]], path: Path) -> None:
+    """Put the chosen ``min_prob`` of each learned flag (recall in the comment) into caps.yaml."""
+    import re
+
+    text = path.read_text(encoding="utf-8")
+    for move, (p, recall) in chosen.items():
+
+        def put(m: re.Match[str], p: float = p, r: float = recall) -> str:
+            return f"{m.group(1)}{p}{m.group(2)}  # ({r:.2f})"
+
+        text = re.sub(rf"^(  {move}: \{{min_prob: )[0-9.]+(.*?\}})\s*(#.*)?$", put, text, flags=re.MULTILINE)
+    path.write_text(text, encoding="utf-8")
+    cap_table.cache_clear()

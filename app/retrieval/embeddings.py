@@ -84,6 +84,12 @@ class CoachEmbeddings(Embeddings):
             return np.zeros((0, self.dimension), dtype=np.float32)
         return np.vstack([r for r in rows if r is not None]).astype(np.float32)
 
+    def _remember(self, key: tuple[Kind, str], vector: np.ndarray) -> None:
+        """Put one vector in the LRU cache (an encoder that computed it by another route)."""
+        self._cache[key] = vector
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain: passages."""
         return self.embed_array(list(texts), "passage").tolist()

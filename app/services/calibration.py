@@ -130,7 +130,7 @@ def judged_rows(services: Services, repo: Repository) -> tuple[list[Row], int]:
 
     # A judge-only scorer: citations need the search index, which judging does not.
     scorer = ReplyScorer(
-        services.scenarios, services.embeddings, None,
+        services.scenarios, services.reader_embeddings, None,
         max_chars=services.settings.max_message_chars, grade_model=services.grade_model,
     )  # fmt: skip
     rows: list[Row] = []

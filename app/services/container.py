@@ -262,6 +262,7 @@ class Services:
         _ = self.retriever
         _ = self.roleplay
         _ = self.practice
+        self.reader_embeddings.embed_symmetric(["你好"])  # the scorer's encoder and its tokenizer
 
     def close(self) -> None:
         """Release what the container holds open (database connections)."""

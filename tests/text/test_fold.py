@@ -1,6 +1,14 @@
 """Folding is what makes Traditional, full-width and mixed-case input match."""
 
-from app.text.fold import detect_language, fold, is_traditional, to_simplified, tokenize
+from app.text.fold import (
+    _to_traditional,
+    detect_language,
+    fold,
+    is_traditional,
+    to_simplified,
+    to_traditional,
+    tokenize,
+)
 
 
 def test_fold_converts_traditional_and_full_width() -> None:
@@ -31,3 +39,9 @@ def test_detect_language() -> None:
     assert detect_language("Why do you feel the price is high?") == "en"
     assert detect_language("您为什么觉得价格高？") == "zh"
     assert detect_language("您覺得FAB有用嗎") == "zh"
+
+
+def test_to_traditional_converts_and_builds_one_converter() -> None:
+    assert to_traditional("价格异议，我们负责安装") == "價格異議，我們負責安裝"
+    to_traditional("再来一次")
+    assert _to_traditional.cache_info().currsize == 1  # building an OpenCC converter costs ~35 ms

@@ -123,10 +123,13 @@ def out_of_fold_readings_by(items: list[Item], key: Callable[[Item], str], encod
     from app.coach.training import read_items
 
     out: list[object] = [None] * len(items)
+    filled: set[int] = set()
     for fold in sorted({key(it) for it in items}):
         idx = [i for i, it in enumerate(items) if key(it) == fold]
         emb = encoder_for(fold)
-        prefill(emb, items, registry)
+        if id(emb) not in filled:  # one fold encoder serves several folds: embed once
+            prefill(emb, items, registry)
+            filled.add(id(emb))
         model = train_reader([it for it in items if key(it) != fold], emb, registry)
         for i, r in zip(idx, read_items(model, [items[i] for i in idx], emb), strict=True):
             out[i] = r

@@ -415,11 +415,14 @@ def out_of_fold_readings(
     k = folds or len(authors)
     groups = [authors[i::k] for i in range(k)]
     out: list[Reading | None] = [None] * len(items)
+    filled: set[int] = set()
     for group in groups:
         emb = embedder
         if encoder_for is not None and len({id(encoder_for(a)) for a in group}) == 1:
             emb = encoder_for(group[0])
-            prefill(emb, items, registry)
+            if id(emb) not in filled:  # one fold encoder serves several groups: embed once
+                prefill(emb, items, registry)
+                filled.add(id(emb))
         train = [it for it in items if it.author not in group]
         test_idx = [i for i, it in enumerate(items) if it.author in group]
         model = train_reader(train, emb, registry)

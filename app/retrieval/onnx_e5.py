@@ -218,7 +218,8 @@ class OnnxE5Embeddings(CoachEmbeddings):
     def read_pair(self, customer: str, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(sentence vectors, reply vector, customer-line vector) in one encoder call."""
         key = (customer, tuple(sentences))
-        cust_cached = self._cache.get(("symmetric", customer))
+        # No line, no stance to read: skip the second pass (the reader ignores this vector then).
+        cust_cached = self._cache.get(("symmetric", customer)) if customer else np.zeros(self.dimension, dtype=np.float32)
         hit = self._pairs.get(key)
         if hit is not None and cust_cached is not None:
             return hit[0], hit[1], cust_cached

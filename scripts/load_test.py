@@ -47,7 +47,21 @@ def children(pid: int) -> list[int]:
     return [int(p) for p in out]
 
 
-def run(base: str, sessions: int, turns: int, kill_from: int | None) -> dict[str, object]:
+def server_cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) of the server and its workers so far (Linux /proc)."""
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:  # a worker that just exited (or was killed)
+            continue
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        todo += children(p)
+    return total
+
+
+def run(base: str, sessions: int, turns: int, kill_from: int | None, server: int | None = None) -> dict[str, object]:
     with httpx.Client(base_url=base, timeout=60) as http:
         sids = [http.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": i}).json()["id"]
                 for i in range(sessions)]  # fmt: skip
@@ -82,12 +96,17 @@ def run(base: str, sessions: int, turns: int, kill_from: int | None) -> dict[str
                 killed.append(pids[0])
 
         threading.Thread(target=killer, daemon=True).start()
-    began = time.perf_counter()
+    began, cpu0 = time.perf_counter(), (server_cpu_s(server) if server else 0.0)
+    client0 = time.process_time()
     with ThreadPoolExecutor(sessions) as pool:
         list(pool.map(play, range(sessions)))
     wall = time.perf_counter() - began
     lat = sorted(latencies)
-    return {
+    cpu = {  # where the two cores went, per acknowledged turn (a killed worker's share is lost)
+        "server_cpu_ms_per_turn": round((server_cpu_s(server) - cpu0) * 1000 / max(len(lat), 1)) if server else None,
+        "client_cpu_ms_per_turn": round((time.process_time() - client0) * 1000 / max(len(lat), 1)),
+    }
+    return {**cpu, 
         "sessions": sessions, "turns": len(lat), "wall_s": round(wall, 2), "turns_per_s": round(len(lat) / wall, 1),
         "p50_ms": round(statistics.median(lat) * 1000) if lat else None,
         "p95_ms": round(lat[int(0.95 * (len(lat) - 1))] * 1000) if lat else None,
@@ -134,7 +153,7 @@ def main() -> None:
                 env = {"COACH_REPLY_LEASE_S": "5", **({"COACH_DATABASE_URL": args.database_url} if args.database_url else {})}
                 proc = start_server(Path(tmp) / "data", port, workers=workers, env=env, quiet=True)
                 try:
-                    result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None)
+                    result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None, proc.pid)
                 finally:
                     proc.terminate()
                     proc.wait(timeout=120)
@@ -143,11 +162,12 @@ def main() -> None:
             row = {"workers": workers, **{k: v for k, v in result.items() if k not in ("session_ids", "acknowledged")}, **integrity}
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
-    print("\n| workers | sessions | turns | turns/s | p50 ms | p95 ms | non-200 | lost | duplicated |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    print("\n| workers | sessions | turns | turns/s | p50 ms | p95 ms | server / client CPU ms per turn | non-200 | lost | duplicated |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         non200 = sum(v for k, v in dict(r["outcomes"]).items() if k != "200")  # type: ignore[call-overload]
         print(f"| {r['workers']} | {r['sessions']} | {r['turns']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} "
+              f"| {r['server_cpu_ms_per_turn']} / {r['client_cpu_ms_per_turn']} "
               f"| {non200} | {r['lost']} | {r['duplicated']} |")  # fmt: skip
 
 

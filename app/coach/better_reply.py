@@ -26,6 +26,7 @@ from app.coach.judge import Judgement, judge
 from app.coach.reading import MoveReader, Turn
 from app.coach.rubric import vocabulary
 from app.coach.textprep import split_sentences
+from app.domain import band_for
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language, fold, is_traditional
 
@@ -152,7 +153,12 @@ class BetterReplyWriter:
         return [p for p in plans if p]
 
     def write(self, scenario: Scenario, customer: str, reply: str, context: Sequence[Turn], j: Judgement) -> str:
-        """The best-scoring plan, in the reply's script and within the length limit."""
+        """The first plan the coach puts in band 5, else the best-scoring one, in the reply's script
+        and within the length limit.
+
+        Plans come best first (the strongest exemplar for each needed move), so stopping at the
+        first band-5 plan keeps the quality and saves a judgement (an encoder pass) per turn.
+        """
         script = script_of(reply)
         best, best_score = "", -1
         for plan in self.plans(scenario, customer, context, j, script):
@@ -162,6 +168,8 @@ class BetterReplyWriter:
             s = judge(self.reader, self.model, scenario, customer, text, context).score
             if s > best_score:
                 best, best_score = text, s
+            if band_for(s) == 5:
+                break
         return best or _fit(_templates(script == "en", "probe"), script)
 
 

@@ -113,7 +113,7 @@ class CitationFinder:
     The citations alternate: the best playbook passage, the best library passage, then the rest.
     """
 
-    def __init__(self, retriever: Any | None, *, k: int = 3, pool: int = 8, cache_size: int = 512) -> None:
+    def __init__(self, retriever: Any | None, *, k: int = 3, pool: int = 8, cache_size: int = 4096) -> None:
         self.retriever = retriever
         self.k = k
         self.pool = pool

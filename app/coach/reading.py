@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal, Protocol
 
@@ -93,9 +93,14 @@ class Reading:
 
     def top(self, move: str) -> float:
         """The highest probability of ``move`` over the sentences (0 when unknown)."""
-        if move not in self.names or not len(self.sentences):
-            return 0.0
-        return float(self.probs[:, self.names.index(move)].max())
+        return self._tops.get(move, 0.0)
+
+    @cached_property
+    def _tops(self) -> dict[str, float]:
+        # The features ask for a move's top a few hundred times per reply: one pass, not hundreds.
+        if not len(self.sentences) or not self.probs.size:
+            return {}
+        return {name: float(v) for name, v in zip(self.names, self.probs.max(axis=0), strict=True)}
 
     def any_of(self, moves: Sequence[str]) -> float:
         """The highest probability of any of ``moves``."""

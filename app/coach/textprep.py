@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 import zlib
+from functools import lru_cache
 
 from app.text.fold import fold
 
@@ -72,8 +73,13 @@ def _grams(folded: str) -> list[str]:
     return grams
 
 
+@lru_cache(maxsize=16384)
 def ngram_ids(text: str) -> dict[int, float]:
-    """Hashed character 1-3-gram counts of the folded text, L2-normalised (sparse)."""
+    """Hashed character 1-3-gram counts of the folded text, L2-normalised (sparse).
+
+    Cached (the better reply's candidates re-read the same exemplar sentences every turn): the
+    returned dict is shared, so callers only read it.
+    """
     counts: dict[int, float] = {}
     for g in _grams(fold(text)):
         h = zlib.crc32(g.encode("utf-8")) % NGRAM_DIM

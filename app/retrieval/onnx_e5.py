@@ -14,6 +14,7 @@ SentencePiece unigram model (:class:`E5Tokenizer`), and are cut at 512 tokens.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -72,6 +73,7 @@ class E5Tokenizer:
         self._unk, self._unk_score = source.unk, min(self._scores) - 10.0
         self._longest = max(len(p) for p in pieces)
         self._map = str.maketrans({chr(cp): out for cp, out in source.normalisation.items()})
+        self._lines: dict[str, list[int]] = {}
         self.bos, self.eos = source.bos, source.eos
 
     def _viterbi(self, text: str) -> tuple[list[int], list[int]]:
@@ -109,9 +111,20 @@ class E5Tokenizer:
         """Token ids with ``<s>`` and ``</s>``, at most ``limit`` each."""
         return [[self.bos, *self.content(t)[: limit - 2], self.eos] for t in texts]
 
+    def _customer_ids(self, customer: str) -> list[int]:
+        # A customer's line comes back turn after turn (the scenario's lines, the better reply's
+        # candidates): tokenise it once.
+        hit = self._lines.get(customer)
+        if hit is None:
+            hit = self.content("query: " + customer)[:MAX_CUSTOMER]
+            if len(self._lines) >= 4096:  # bounded; clearing needs no iteration (other threads write too)
+                self._lines.clear()
+            self._lines[customer] = hit
+        return hit
+
     def pair(self, customer: str, sentences: list[str], limit: int = MAX_TOKENS) -> PairSequence:
         """The reply's sentences (joined by spaces) after the customer's line, in windows of ``limit``."""
-        cust = self.content("query: " + customer)[:MAX_CUSTOMER]
+        cust = self._customer_ids(customer)
         parts = [_SPACES.sub(" ", s.translate(self._map)).strip().replace(" ", "\u2581") for s in sentences]
         text = "\u2581" + "\u2581".join(parts)
         ends = np.cumsum([len(p) + 1 for p in parts]) if parts else np.zeros(0, dtype=np.int64)
@@ -166,6 +179,7 @@ class OnnxE5Embeddings(CoachEmbeddings):
         self._source: E5File | None = None
         self._tokenizer: E5Tokenizer | None = None
         self._pairs: OrderedDict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._fingerprint: str | None = None
 
     def _load(self) -> tuple[onnxruntime.InferenceSession, E5File, E5Tokenizer]:
         with self._lock:
@@ -187,6 +201,13 @@ class OnnxE5Embeddings(CoachEmbeddings):
     def dimension(self) -> int:
         """384 for e5-small."""
         return int(self._load()[1].hidden)
+
+    def fingerprint(self) -> str:
+        """The model file's SHA-256: a rebuilt encoder never reuses an older one's stored vectors."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:16] if self.model_path.exists() else "missing"
+            self._fingerprint = f"{self.backend}/{digest}"
+        return self._fingerprint
 
     @property
     def notes(self) -> dict[str, str]:

@@ -263,6 +263,14 @@ class Services:
         _ = self.roleplay
         _ = self.practice
         self.reader_embeddings.embed_symmetric(["你好"])  # the scorer's encoder and its tokenizer
+        self._preload_lines()
+
+    def _preload_lines(self) -> None:
+        """The built-in customer lines' stored vectors, so the first turns cost what later ones do."""
+        from app.services.line_vectors import LINE_VECTORS, preload
+
+        loaded = preload(LINE_VECTORS, {"reader": self.reader_embeddings, "retrieval": self.embeddings})
+        log.info("customer-line vectors loaded: %s", loaded)
 
     def close(self) -> None:
         """Release what the container holds open (database connections)."""

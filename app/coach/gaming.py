@@ -56,7 +56,8 @@ def pinyin_run(text: str) -> bool:
     """Whether ``text`` spells a run of pinyin syllables (an instruction hidden from the Chinese patterns)."""
     lx = _lx()
     words = re.findall(r"[a-zü]+[1-5]?", fold(text))
-    toned = any(w[-1].isdigit() for w in words)
+    # A tone digit counts only on a syllable ("hao3"), not on a code like "P1" or "Q3".
+    toned = any(w[-1].isdigit() and w[:-1] in lx.SYLLABLES for w in words)
     need = lx.PINYIN_RUN["with_han"] if (toned or _HAN.search(text)) else lx.PINYIN_RUN["plain"]
     run = best = 0
     for w in words:

@@ -202,10 +202,10 @@ def test_best_replies_of_other_authors_never_drive_the_customer_away(
     """Authors' grade-5 replies, played in a row: whatever their wording, the customer does not walk out."""
     best = _by_author(corpus, scenario, 5)
     worst = _by_author(corpus, scenario, 1)
-    authors = sorted(best)[:5]
+    authors = sorted(best)  # every author: adding one must not drop another from the test
     assert len(authors) >= 3
     for author in authors:
         session = play(roleplay, scenario, 11, best[author][:3])
         assert session.outcome != "walkaway", (author, path(session))
-    bad_ends = [play(roleplay, scenario, 11, worst[a][:4]).outcome for a in sorted(worst)[:5]]
-    assert not any(o == "deal" for o in bad_ends), bad_ends
+    bad_ends = {a: play(roleplay, scenario, 11, worst[a][:4]).outcome for a in sorted(worst)}
+    assert "deal" not in bad_ends.values(), bad_ends

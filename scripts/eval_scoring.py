@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from app.coach.grading import GradeModel  # noqa: E402
 from app.coach.judge import cap_table, judge  # noqa: E402
 from app.coach.metrics import agreement  # noqa: E402
-from app.coach.reading import Embedder, MoveReader, ReaderModel, Turn  # noqa: E402
+from app.coach.reading import MoveReader, ReaderModel, Turn  # noqa: E402
 from app.coach.training import (  # noqa: E402
     CachedEmbedder,
     Item,
@@ -92,7 +92,7 @@ def fast_cv(items: list[Item], key: Callable[[Item], str], embedder: CachedEmbed
     items = items + gaming
     by_author = key(items[0]) == items[0].author
     encoder_for = fold_encoders(embedder) if by_author else (lambda _g: embedder)
-    readings = out_of_fold_readings_by(items, key, encoder_for, registry)
+    readings: list[object] = list(out_of_fold_readings(items, embedder, registry, encoder_for=encoder_for, key=key))
     rows = feature_rows(readings, items, registry)
     from app.coach.grading import to_score
 
@@ -123,24 +123,6 @@ def fast_cv(items: list[Item], key: Callable[[Item], str], embedder: CachedEmbed
         dump.write_text(json.dumps(dumped, ensure_ascii=False), encoding="utf-8")
     if key(items[0]) == items[0].author:
         caps_precision(readings, rows, items)
-
-
-def out_of_fold_readings_by(items: list[Item], key: Callable[[Item], str], encoder_for: Callable[[str], Embedder], registry: ScenarioRegistry) -> list[object]:
-    """Readings of every item by heads (and, by author, an encoder) trained without its group."""
-    from app.coach.training import read_items
-
-    out: list[object] = [None] * len(items)
-    filled: set[int] = set()
-    for fold in sorted({key(it) for it in items}):
-        idx = [i for i, it in enumerate(items) if key(it) == fold]
-        emb = encoder_for(fold)
-        if id(emb) not in filled:  # one fold encoder serves several folds: embed once
-            prefill(emb, items, registry)
-            filled.add(id(emb))
-        model = train_reader([it for it in items if key(it) != fold], emb, registry)
-        for i, r in zip(idx, read_items(model, [items[i] for i in idx], emb), strict=True):
-            out[i] = r
-    return out
 
 
 def caps_precision(readings: Sequence[object], rows: Sequence[dict[str, float]], items: Sequence[Item]) -> None:

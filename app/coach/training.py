@@ -223,10 +223,12 @@ class CachedEmbedder:
 
 def cache_path(embeddings: Embedder) -> Path:
     """The cache file of one encoder: its backend, name and (for a model file) the file's digest."""
+    from app.retrieval.onnx_e5 import file_digest
+
     name = f"{getattr(embeddings, 'backend', 'custom')}-{getattr(embeddings, 'model_name', 'model')}"
     model = getattr(embeddings, "model_path", None)
     if isinstance(model, Path) and model.exists():
-        name += "-" + hashlib.sha256(model.read_bytes()).hexdigest()[:12]
+        name += "-" + file_digest(model)[:12]
     return CACHE_DIR / f"embeddings-{name}.npz"
 
 
@@ -404,27 +406,28 @@ def prefill(embedder: Embedder, items: Sequence[Item], registry: ScenarioRegistr
 
 def out_of_fold_readings(
     items: Sequence[Item], embedder: Embedder, registry: ScenarioRegistry, *, folds: int = 0,
-    encoder_for: Callable[[str], Embedder] | None = None,
+    encoder_for: Callable[[str], Embedder] | None = None, key: Callable[[Item], str] = lambda it: it.author,
 ) -> list[Reading]:  # fmt: skip
-    """Readings of every item by heads trained without its author (or its fold of authors).
+    """Readings of every item by heads trained without its group: its ``key`` (the author by
+    default; a scenario for leave-one-scenario-out), or its fold of keys when ``folds`` is set.
 
     With ``encoder_for`` each group is embedded by an encoder fine-tuned without it
     (:func:`fold_encoders`) where one exists.
     """
-    authors = sorted({it.author for it in items})
-    k = folds or len(authors)
-    groups = [authors[i::k] for i in range(k)]
+    values = sorted({key(it) for it in items})
+    k = folds or len(values)
+    groups = [set(values[i::k]) for i in range(k)]
     out: list[Reading | None] = [None] * len(items)
     filled: set[int] = set()
     for group in groups:
         emb = embedder
-        if encoder_for is not None and len({id(encoder_for(a)) for a in group}) == 1:
-            emb = encoder_for(group[0])
+        if encoder_for is not None and len({id(encoder_for(v)) for v in group}) == 1:
+            emb = encoder_for(next(iter(group)))
             if id(emb) not in filled:  # one fold encoder serves several groups: embed once
                 prefill(emb, items, registry)
                 filled.add(id(emb))
-        train = [it for it in items if it.author not in group]
-        test_idx = [i for i, it in enumerate(items) if it.author in group]
+        train = [it for it in items if key(it) not in group]
+        test_idx = [i for i, it in enumerate(items) if key(it) in group]
         model = train_reader(train, emb, registry)
         for i, r in zip(test_idx, read_items(model, [items[i] for i in test_idx], emb), strict=True):
             out[i] = r

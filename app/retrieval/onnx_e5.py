@@ -21,6 +21,7 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -39,6 +40,11 @@ MAX_TOKENS = 512
 #: Tokens of the customer's line kept in front of a reply (the rest of the 512 read the reply).
 MAX_CUSTOMER = 96
 _SPACES = re.compile(" {2,}")
+
+
+def file_digest(path: Path) -> str:
+    """SHA-256 of a model file (hex): names what a cache of its vectors belongs to."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -73,7 +79,9 @@ class E5Tokenizer:
         self._unk, self._unk_score = source.unk, min(self._scores) - 10.0
         self._longest = max(len(p) for p in pieces)
         self._map = str.maketrans({chr(cp): out for cp, out in source.normalisation.items()})
-        self._lines: dict[str, list[int]] = {}
+        # A customer's line comes back turn after turn (the scenario's lines, the better reply's
+        # candidates): tokenise it once.
+        self._customer_ids = lru_cache(maxsize=4096)(self._customer_tokens)
         self.bos, self.eos = source.bos, source.eos
 
     def _viterbi(self, text: str) -> tuple[list[int], list[int]]:
@@ -111,16 +119,8 @@ class E5Tokenizer:
         """Token ids with ``<s>`` and ``</s>``, at most ``limit`` each."""
         return [[self.bos, *self.content(t)[: limit - 2], self.eos] for t in texts]
 
-    def _customer_ids(self, customer: str) -> list[int]:
-        # A customer's line comes back turn after turn (the scenario's lines, the better reply's
-        # candidates): tokenise it once.
-        hit = self._lines.get(customer)
-        if hit is None:
-            hit = self.content("query: " + customer)[:MAX_CUSTOMER]
-            if len(self._lines) >= 4096:  # bounded; clearing needs no iteration (other threads write too)
-                self._lines.clear()
-            self._lines[customer] = hit
-        return hit
+    def _customer_tokens(self, customer: str) -> tuple[int, ...]:
+        return tuple(self.content("query: " + customer)[:MAX_CUSTOMER])
 
     def pair(self, customer: str, sentences: list[str], limit: int = MAX_TOKENS) -> PairSequence:
         """The reply's sentences (joined by spaces) after the customer's line, in windows of ``limit``."""
@@ -205,7 +205,7 @@ class OnnxE5Embeddings(CoachEmbeddings):
     def fingerprint(self) -> str:
         """The model file's SHA-256: a rebuilt encoder never reuses an older one's stored vectors."""
         if self._fingerprint is None:
-            digest = hashlib.sha256(self.model_path.read_bytes()).hexdigest()[:16] if self.model_path.exists() else "missing"
+            digest = file_digest(self.model_path)[:16] if self.model_path.exists() else "missing"
             self._fingerprint = f"{self.backend}/{digest}"
         return self._fingerprint
 

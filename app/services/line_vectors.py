@@ -19,7 +19,7 @@ import logging
 import zipfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Protocol, cast
+from typing import Protocol, cast, get_args
 
 import numpy as np
 
@@ -29,7 +29,7 @@ from app.scenarios.schema import Scenario
 log = logging.getLogger(__name__)
 
 LINE_VECTORS = Path(__file__).resolve().parents[1] / "coach" / "model" / "line_vectors.npz"
-KINDS: tuple[Kind, ...] = ("query", "passage", "symmetric")
+KINDS: tuple[Kind, ...] = get_args(Kind)
 
 
 class VectorCache(Protocol):

@@ -2,7 +2,9 @@
 
 Loopback only, bounded in time. For each worker count and each N, it starts a fresh server on a
 private data dir (SQLite unless ``--database-url``), opens N sessions and has each play
-``--turns`` replies in its own thread, then reports turns/s and p50/p95 turn latency. With
+``--turns`` replies concurrently (one asyncio loop with aiohttp by default, the lighter load
+generator on the server's own two cores; ``--client threads``: a thread per session with httpx),
+then reports turns/s and p50/p95 turn latency. With
 ``--kill``, one worker is killed with SIGKILL two seconds into each run (uvicorn's supervisor
 starts a new one); afterwards the database is checked: every acknowledged reply (HTTP 200) is
 stored exactly once, scored and answered, and every session's ``seq`` runs without gaps.
@@ -14,6 +16,7 @@ stored exactly once, scored and answered, and every session's ``seq`` runs witho
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import signal
@@ -61,7 +64,9 @@ def server_cpu_s(pid: int) -> float:
     return total
 
 
-def run(base: str, sessions: int, turns: int, kill_from: int | None, server: int | None = None) -> dict[str, object]:
+def run(
+    base: str, sessions: int, turns: int, kill_from: int | None, server: int | None = None, client: str = "async"
+) -> dict[str, object]:
     with httpx.Client(base_url=base, timeout=60) as http:
         sids = [http.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": i}).json()["id"]
                 for i in range(sessions)]  # fmt: skip
@@ -86,6 +91,30 @@ def run(base: str, sessions: int, turns: int, kill_from: int | None, server: int
                         latencies.append(time.perf_counter() - began)
                         acknowledged.append((sids[idx], text))
 
+    async def play_all() -> None:
+        # One event loop and one connection pool for every session: the load generator shares
+        # the two cores with the server, and N threads of httpx cost it 12-37 ms CPU a turn.
+        import aiohttp
+
+        async def one(idx: int, http: aiohttp.ClientSession) -> None:
+            for t in range(turns):
+                text = f"{REPLIES[t % len(REPLIES)]}（#{idx}-{t}）"
+                began = time.perf_counter()
+                try:
+                    async with http.post(f"{base}/api/v1/sessions/{sids[idx]}/messages", json={"text": text}) as r:
+                        await r.read()
+                        status = str(r.status)
+                except (TimeoutError, aiohttp.ClientError):
+                    status = "connection"
+                outcomes[status] += 1
+                if status == "200":
+                    latencies.append(time.perf_counter() - began)
+                    acknowledged.append((sids[idx], text))
+
+        timeout = aiohttp.ClientTimeout(total=120)
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=sessions), timeout=timeout) as http:
+            await asyncio.gather(*(one(i, http) for i in range(sessions)))
+
     killed: list[int] = []
     if kill_from is not None:
         def killer() -> None:
@@ -98,8 +127,11 @@ def run(base: str, sessions: int, turns: int, kill_from: int | None, server: int
         threading.Thread(target=killer, daemon=True).start()
     began, cpu0 = time.perf_counter(), (server_cpu_s(server) if server else 0.0)
     client0 = time.process_time()
-    with ThreadPoolExecutor(sessions) as pool:
-        list(pool.map(play, range(sessions)))
+    if client == "threads":
+        with ThreadPoolExecutor(sessions) as pool:
+            list(pool.map(play, range(sessions)))
+    else:
+        asyncio.run(play_all())
     wall = time.perf_counter() - began
     lat = sorted(latencies)
     cpu = {  # where the two cores went, per acknowledged turn (a killed worker's share is lost)
@@ -144,6 +176,8 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=5)
     ap.add_argument("--kill", action="store_true", help="SIGKILL one worker two seconds into each run")
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--client", choices=["async", "threads"], default="async",
+                    help="load generator: one asyncio loop with aiohttp (light), or a thread per session with httpx")
     args = ap.parse_args()
     rows = []
     for workers in args.workers:
@@ -153,7 +187,7 @@ def main() -> None:
                 env = {"COACH_REPLY_LEASE_S": "5", **({"COACH_DATABASE_URL": args.database_url} if args.database_url else {})}
                 proc = start_server(Path(tmp) / "data", port, workers=workers, env=env, quiet=True)
                 try:
-                    result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None, proc.pid)
+                    result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None, proc.pid, args.client)
                 finally:
                     proc.terminate()
                     proc.wait(timeout=120)

@@ -109,7 +109,7 @@ class GamingReport:
 
     flags: list[str] = field(default_factory=list)
     cleaned: str = ""
-    echo_ratio: float = 0.0
+    echo_ratio: float = 0.0  # measured only for replies short enough to be an echo
     keyword_ratio: float = 0.0
 
     @property
@@ -217,9 +217,12 @@ def detect_gaming(reply: str, customer: str, length: int) -> GamingReport:
         report.flags.append("off_topic")
     if repeated(reply):
         report.flags.append("echo")
-    report.echo_ratio = echo_ratio(reply, customer)
-    if report.echo_ratio >= 0.7 and length <= 2 * max(len(_CONTENT.findall(fold(customer))), 1) and "echo" not in report.flags:
-        report.flags.append("echo")
+    # Only a reply no longer than twice the line can be an echo; the ratio (two jieba passes, most
+    # of this function's time) is computed only then and stays 0.0 for longer replies.
+    if length <= 2 * max(len(_CONTENT.findall(fold(customer))), 1):
+        report.echo_ratio = echo_ratio(reply, customer)
+        if report.echo_ratio >= 0.7 and "echo" not in report.flags:
+            report.flags.append("echo")
     if is_playbook(folded, length):
         report.flags.append("playbook")
     return report

@@ -33,8 +33,8 @@ def criterion_evidence(reading: Reading, vocab: Vocabulary) -> dict[str, tuple[f
     """(evidence for, evidence against) each criterion, from the moves bearing on it."""
     out: dict[str, tuple[float, float]] = {}
     for c in CRITERIA:
-        pos = [reading.top(m) for m, info in vocab.moves.items() if info.criteria.get(c) == 1]
-        neg = [reading.top(m) for m, info in vocab.moves.items() if info.criteria.get(c) == -1]
+        pos = [reading.top(m) for m in vocab.bearing(c, 1)]
+        neg = [reading.top(m) for m in vocab.bearing(c, -1)]
         out[c] = (max(pos, default=0.0), max(neg, default=0.0))
     return out
 

@@ -11,6 +11,8 @@ customer already did (revealed the motive, agreed) become the :class:`Stage`.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -31,6 +33,8 @@ PAIR_SCALE = 16.0
 EMBED_CHARS = 96
 #: Earlier turns read for the stage (the most recent ones).
 CONTEXT_TURNS = 8
+#: Earlier turns whose n-gram reading is kept (a session re-reads its own turns every reply).
+TURN_CACHE = 4096
 
 STANCES = ("object", "reveal", "warm", "agree", "hesitate")
 
@@ -220,6 +224,8 @@ class MoveReader:
     def __init__(self, model: ReaderModel, embedder: Embedder | None) -> None:
         self.model = model
         self.embedder = embedder
+        self._turns: OrderedDict[tuple[str, str], dict[str, float]] = OrderedDict()
+        self._turn_lock = threading.Lock()
         dim = model.moves.w_dense.shape[1] - 4
         self.dim = dim // 2
         trained_on = model.meta.get("encoder")
@@ -297,14 +303,36 @@ class MoveReader:
         cust_before: dict[str, float] = {}
         for turn in recent:
             if turn.role == "rep":
-                sents = split_sentences(turn.text)
-                if not sents:
-                    continue
-                p = self.model.moves_lite.probs(sentence_dense(None, None, len(sents)), [ngram_ids(s) for s in sents])
-                for j, name in enumerate(self.model.moves_lite.names):
-                    rep_before[name] = max(rep_before.get(name, 0.0), float(p[:, j].max()))
+                for name, v in self._earlier_rep(turn.text).items():
+                    rep_before[name] = max(rep_before.get(name, 0.0), v)
             elif turn.text.strip():
-                p = self.model.stance_lite.probs(np.zeros((1, 0), dtype=np.float32), [ngram_ids(turn.text)])[0]
-                for name, v in zip(self.model.stance_lite.names, p, strict=True):
-                    cust_before[name] = max(cust_before.get(name, 0.0), float(v))
+                for name, v in self._earlier_customer(turn.text).items():
+                    cust_before[name] = max(cust_before.get(name, 0.0), v)
         return Stage(len(recent), rep_before, cust_before)
+
+    def _earlier_rep(self, text: str) -> dict[str, float]:
+        """Each move's top probability over an earlier rep turn (cached: a session re-reads its turns)."""
+        hit = self._turns.get(("rep", text))
+        if hit is None:
+            sents = split_sentences(text)
+            hit = {}
+            if sents:
+                p = self.model.moves_lite.probs(sentence_dense(None, None, len(sents)), [ngram_ids(s) for s in sents])
+                hit = {name: float(v) for name, v in zip(self.model.moves_lite.names, p.max(axis=0), strict=True)}
+            self._remember_turn(("rep", text), hit)
+        return hit
+
+    def _earlier_customer(self, text: str) -> dict[str, float]:
+        """Stance probabilities of an earlier customer turn (cached like :meth:`_earlier_rep`)."""
+        hit = self._turns.get(("customer", text))
+        if hit is None:
+            p = self.model.stance_lite.probs(np.zeros((1, 0), dtype=np.float32), [ngram_ids(text)])[0]
+            hit = {name: float(v) for name, v in zip(self.model.stance_lite.names, p, strict=True)}
+            self._remember_turn(("customer", text), hit)
+        return hit
+
+    def _remember_turn(self, key: tuple[str, str], value: dict[str, float]) -> None:
+        with self._turn_lock:
+            self._turns[key] = value
+            while len(self._turns) > TURN_CACHE:
+                self._turns.popitem(last=False)

@@ -9,7 +9,7 @@ personality, decision style and value type.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 import yaml
@@ -40,9 +40,29 @@ class Vocabulary:
     engine_strict: dict[str, float]
     fit: dict[str, dict[str, dict[str, tuple[str, ...]]]]
 
-    def of_polarity(self, polarity: str) -> list[str]:
+    def of_polarity(self, polarity: str) -> tuple[str, ...]:
         """The fine moves with ``polarity`` (good, weak, bad, gaming, neutral)."""
-        return [m for m, info in self.moves.items() if info.polarity == polarity]
+        return self._by_polarity.get(polarity, ())
+
+    def bearing(self, criterion: str, sign: int) -> tuple[str, ...]:
+        """The fine moves that are evidence for (``sign`` 1) or against (-1) ``criterion``."""
+        return self._bearing.get((criterion, sign), ())
+
+    # Both are asked for on every reply scored; the vocabulary never changes once read.
+    @cached_property
+    def _by_polarity(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, tuple[str, ...]] = {}
+        for m, info in self.moves.items():
+            out[info.polarity] = (*out.get(info.polarity, ()), m)
+        return out
+
+    @cached_property
+    def _bearing(self) -> dict[tuple[str, int], tuple[str, ...]]:
+        out: dict[tuple[str, int], tuple[str, ...]] = {}
+        for m, info in self.moves.items():
+            for c, sign in info.criteria.items():
+                out[(c, sign)] = (*out.get((c, sign), ()), m)
+        return out
 
     def engine_min(self, engine_move: str) -> float:
         """How surely a coarse move must be read before the role-play engine reacts to it."""

@@ -14,7 +14,6 @@ and scoring must prepare text identically, so both import this module:
 from __future__ import annotations
 
 import re
-import unicodedata
 import zlib
 from functools import lru_cache
 
@@ -27,6 +26,8 @@ _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff\u00ad\u1
 _SENT = re.compile(r"[^。！？!?；;…\n]+(?:[。！？!?；;…]+[”’\"')）]?|\n+|$)")
 _EN_SPLIT = re.compile(r"(?<=[a-z0-9\)\"'][.])\s+(?=[A-Z\"'(])")
 _SPACE = re.compile(r"\s+")
+#: Unicode category Cc (C0 and C1 controls, DEL) except tab and newline.
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def clean(text: str) -> str:
@@ -35,8 +36,7 @@ def clean(text: str) -> str:
     Width and script are folded later, where matching needs it (:func:`ngram_ids`, the gaming
     checks); the sentences keep their own punctuation for quoting in feedback.
     """
-    text = _INVISIBLE.sub("", text)
-    return "".join(ch for ch in text if ch in "\n\t" or unicodedata.category(ch) != "Cc")
+    return _CONTROL.sub("", _INVISIBLE.sub("", text))
 
 
 def split_sentences(text: str, *, max_sentences: int = 24) -> list[str]:

@@ -56,6 +56,13 @@ class SessionQueries:
             .options(selectinload(PracticeSession.messages).selectinload(Message.score))
         )
 
+    def lock_row(self, session_id: str) -> PracticeSession | None:
+        """The session row alone, locked like :meth:`lock_session`: for writes that append to the
+        transcript without reading it (``seq`` comes from :meth:`add_message`'s own query)."""
+        return self.db.scalar(
+            select(PracticeSession).where(PracticeSession.id == session_id).with_for_update(of=PracticeSession)
+        )
+
     def active_session(self, channel: str, conversation: str) -> PracticeSession | None:
         """The newest active session played in this channel's conversation."""
         return self.db.scalar(

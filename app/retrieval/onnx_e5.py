@@ -152,9 +152,10 @@ def pair_vectors(seq: PairSequence, hidden: list[np.ndarray]) -> tuple[np.ndarra
         return np.zeros((seq.sentences, dim), dtype=np.float32), np.zeros(dim, dtype=np.float32)
     reply = normalise(states.mean(axis=0))[0]
     owner = seq.owner[: len(states)]
-    sums = np.zeros((seq.sentences, dim), dtype=np.float32)
-    np.add.at(sums, owner, states)
-    counts = np.bincount(owner, minlength=seq.sentences)[:, None]
+    # sentence-by-token membership times the token states: the per-sentence sums in one product
+    member = (np.arange(seq.sentences)[:, None] == owner[None, :]).astype(np.float32)
+    sums = member @ states
+    counts = member.sum(axis=1, keepdims=True)
     sentences = np.where(counts > 0, sums / np.maximum(counts, 1), reply[None, :])
     return normalise(sentences), reply
 

@@ -214,7 +214,7 @@ class PracticeService:
             raise ScoringFailedError("scoring failed; your reply was saved, please send it again") from exc
         with self.database.write() as db:
             repo = Repository(db)
-            ps = repo.lock_session(session_id)
+            ps = repo.lock_row(session_id)  # the transcript is re-read below, once, for the answer
             rep_msg = db.get(Message, rep_id)
             if ps is None or rep_msg is None:  # deleted while scoring (a trainer removed it)
                 raise SessionNotFoundError(session_id)

@@ -113,7 +113,8 @@ class Conversations:
         card = ScoreCard(result.score, result.rep_message.seq, result.done, result.outcome, result.customer_message.text)
         await out.score_card(card)
         if result.done:
-            await out.scorecard(self.practice.scorecard(result.session))
+            final = await run_in_threadpool(lambda: result.session)  # a database read: not in the loop
+            await out.scorecard(self.practice.scorecard(final))
         return result
 
     async def close(self, user: User, session_id: str, out: OutputChannel, lang: str = "zh") -> PracticeSession:

@@ -21,8 +21,9 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from functools import cached_property, partial
 from typing import cast
 
 from starlette.concurrency import run_in_threadpool
@@ -61,14 +62,24 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class ReplyOutcome:
-    """What one acknowledged rep reply produced."""
+    """What one acknowledged rep reply produced.
 
-    session: PracticeSession
+    The whole session is read only when asked for (:attr:`session`: a channel's scorecard at the
+    end): the API's answer needs the two new lines and the score, and re-reading every message
+    and score after each turn was a fifth of a turn's database time.
+    """
+
     rep_message: Message
     customer_message: Message
     score: ScoreResult
     done: bool
     outcome: str | None
+    loader: Callable[[], PracticeSession] = field(repr=False, compare=False)
+
+    @cached_property
+    def session(self) -> PracticeSession:
+        """The session with its messages and scores, as committed after this reply."""
+        return self.loader()
 
 
 def validate_text(text: str, max_chars: int) -> str:
@@ -214,17 +225,17 @@ class PracticeService:
             raise ScoringFailedError("scoring failed; your reply was saved, please send it again") from exc
         with self.database.write() as db:
             repo = Repository(db)
-            ps = repo.lock_row(session_id)  # the transcript is re-read below, once, for the answer
+            ps = repo.lock_row(session_id)  # appending needs the lock, not the transcript
             rep_msg = db.get(Message, rep_id)
             if ps is None or rep_msg is None:  # deleted while scoring (a trainer removed it)
                 raise SessionNotFoundError(session_id)
             repo.add_score(rep_msg, result.score)
-            customer_id = repo.add_message(ps, "customer", result.customer).id
+            customer_msg = repo.add_message(ps, "customer", result.customer)
             repo.save_state(ps, result.session)
         observe_turn(time.perf_counter() - started, result.score.engine, result.score.score)
-        ps = self.load(session_id)
-        by_id = {m.id: m for m in ps.messages}
-        return ReplyOutcome(ps, by_id[rep_id], by_id[customer_id], result.score, result.done, result.outcome)
+        return ReplyOutcome(
+            rep_msg, customer_msg, result.score, result.done, result.outcome, partial(self.load, session_id)
+        )
 
     def finish(self, user: User, session_id: str) -> PracticeSession:
         """Close a session early (the rep pressed "finish"); idempotent."""

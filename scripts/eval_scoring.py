@@ -27,7 +27,8 @@ sys.path.insert(0, str(ROOT))
 from app.coach.grading import GradeModel  # noqa: E402
 from app.coach.judge import cap_table, judge  # noqa: E402
 from app.coach.metrics import agreement  # noqa: E402
-from app.coach.reading import MoveReader, ReaderModel, Turn  # noqa: E402
+from app.coach.reading import MoveReader, ReaderModel  # noqa: E402
+from app.coach.stage import Turn  # noqa: E402
 from app.coach.training import (  # noqa: E402
     CachedEmbedder,
     Item,

@@ -23,8 +23,9 @@ from dataclasses import dataclass
 from app.coach.criteria import EVIDENCE
 from app.coach.grading import GradeModel
 from app.coach.judge import Judgement, judge
-from app.coach.reading import MoveReader, Turn
+from app.coach.reading import MoveReader
 from app.coach.rubric import vocabulary
+from app.coach.stage import Turn
 from app.coach.textprep import split_sentences
 from app.domain import band_for
 from app.scenarios.schema import Scenario

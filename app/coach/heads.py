@@ -88,3 +88,16 @@ def load_heads(path: Path) -> tuple[dict[str, Head], dict[str, str]]:
     heads = {p: Head.from_arrays(arrays, p) for p in prefixes}
     meta = {k[5:]: str(v) for k, v in arrays.items() if k.startswith("meta.")}
     return heads, meta
+
+
+def position_features(n: int) -> np.ndarray:
+    """[is_first, is_last, relative position, single-sentence] for ``n`` sentences.
+
+    The dense features every move head reads, the n-gram-only ones included (their only dense part).
+    """
+    if n == 0:
+        return np.zeros((0, 4), dtype=np.float32)
+    idx = np.arange(n, dtype=np.float32)
+    return np.stack(
+        [idx == 0, idx == n - 1, idx / max(n - 1, 1), np.full(n, n == 1)], axis=1
+    ).astype(np.float32)

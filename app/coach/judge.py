@@ -16,7 +16,8 @@ import yaml
 
 from app.coach.gaming import detect_gaming, strip_grader
 from app.coach.grading import GradeModel, features, to_score
-from app.coach.reading import MoveReader, Reading, Turn
+from app.coach.reading import MoveReader, Reading
+from app.coach.stage import Turn
 from app.scenarios.schema import Scenario
 from app.text.fold import detect_language
 

@@ -11,8 +11,6 @@ customer already did (revealed the motive, agreed) become the :class:`Stage`.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -21,7 +19,8 @@ from typing import Literal, Protocol
 
 import numpy as np
 
-from app.coach.heads import Head, load_heads
+from app.coach.heads import Head, load_heads, position_features
+from app.coach.stage import Stage, StageReader, Turn
 from app.coach.textprep import clean, ngram_ids, split_sentences
 
 MODEL_DIR = Path(__file__).with_name("model")
@@ -31,10 +30,6 @@ READER_FILE = MODEL_DIR / "reader.npz"
 PAIR_SCALE = 16.0
 #: Characters of one sentence fed to the encoder; the n-grams always read all of it.
 EMBED_CHARS = 96
-#: Earlier turns read for the stage (the most recent ones).
-CONTEXT_TURNS = 8
-#: Earlier turns whose n-gram reading is kept (a session re-reads its own turns every reply).
-TURN_CACHE = 4096
 
 STANCES = ("object", "reveal", "warm", "agree", "hesitate")
 
@@ -53,31 +48,6 @@ class PairEmbedder(Embedder, Protocol):
     def read_pair(self, customer: str, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(a unit vector per sentence, the whole reply's, the customer line's on its own)."""
         ...
-
-
-@dataclass(frozen=True)
-class Turn:
-    """One earlier turn of the conversation."""
-
-    role: Literal["customer", "rep"]
-    text: str
-
-
-@dataclass(frozen=True)
-class Stage:
-    """What has already happened in the conversation, read from the earlier turns."""
-
-    turns: int = 0
-    rep_before: dict[str, float] = field(default_factory=dict)
-    customer_before: dict[str, float] = field(default_factory=dict)
-
-    def rep(self, move: str) -> float:
-        """How surely the rep already made ``move`` earlier."""
-        return self.rep_before.get(move, 0.0)
-
-    def customer(self, stance: str) -> float:
-        """How surely the customer already took ``stance`` earlier."""
-        return self.customer_before.get(stance, 0.0)
 
 
 @dataclass(frozen=True)
@@ -149,16 +119,6 @@ def gate(probs: np.ndarray, names: Sequence[str]) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def position_features(n: int) -> np.ndarray:
-    """[is_first, is_last, relative position, single-sentence] for ``n`` sentences."""
-    if n == 0:
-        return np.zeros((0, 4), dtype=np.float32)
-    idx = np.arange(n, dtype=np.float32)
-    return np.stack(
-        [idx == 0, idx == n - 1, idx / max(n - 1, 1), np.full(n, n == 1)], axis=1
-    ).astype(np.float32)
-
-
 def sentence_dense(sent: np.ndarray | None, cust: np.ndarray | None, n: int) -> np.ndarray:
     """Dense features of ``n`` sentences: embedding, product with the customer line, position."""
     pos = position_features(n)
@@ -224,8 +184,7 @@ class MoveReader:
     def __init__(self, model: ReaderModel, embedder: Embedder | None) -> None:
         self.model = model
         self.embedder = embedder
-        self._turns: OrderedDict[tuple[str, str], dict[str, float]] = OrderedDict()
-        self._turn_lock = threading.Lock()
+        self._stage = StageReader(model.moves_lite, model.stance_lite)
         dim = model.moves.w_dense.shape[1] - 4
         self.dim = dim // 2
         trained_on = model.meta.get("encoder")
@@ -298,41 +257,4 @@ class MoveReader:
 
     def stage(self, context: Sequence[Turn]) -> Stage:
         """What the earlier turns already did (n-gram heads, no encoder time)."""
-        recent = list(context)[-CONTEXT_TURNS:]
-        rep_before: dict[str, float] = {}
-        cust_before: dict[str, float] = {}
-        for turn in recent:
-            if turn.role == "rep":
-                for name, v in self._earlier_rep(turn.text).items():
-                    rep_before[name] = max(rep_before.get(name, 0.0), v)
-            elif turn.text.strip():
-                for name, v in self._earlier_customer(turn.text).items():
-                    cust_before[name] = max(cust_before.get(name, 0.0), v)
-        return Stage(len(recent), rep_before, cust_before)
-
-    def _earlier_rep(self, text: str) -> dict[str, float]:
-        """Each move's top probability over an earlier rep turn (cached: a session re-reads its turns)."""
-        hit = self._turns.get(("rep", text))
-        if hit is None:
-            sents = split_sentences(text)
-            hit = {}
-            if sents:
-                p = self.model.moves_lite.probs(sentence_dense(None, None, len(sents)), [ngram_ids(s) for s in sents])
-                hit = {name: float(v) for name, v in zip(self.model.moves_lite.names, p.max(axis=0), strict=True)}
-            self._remember_turn(("rep", text), hit)
-        return hit
-
-    def _earlier_customer(self, text: str) -> dict[str, float]:
-        """Stance probabilities of an earlier customer turn (cached like :meth:`_earlier_rep`)."""
-        hit = self._turns.get(("customer", text))
-        if hit is None:
-            p = self.model.stance_lite.probs(np.zeros((1, 0), dtype=np.float32), [ngram_ids(text)])[0]
-            hit = {name: float(v) for name, v in zip(self.model.stance_lite.names, p, strict=True)}
-            self._remember_turn(("customer", text), hit)
-        return hit
-
-    def _remember_turn(self, key: tuple[str, str], value: dict[str, float]) -> None:
-        with self._turn_lock:
-            self._turns[key] = value
-            while len(self._turns) > TURN_CACHE:
-                self._turns.popitem(last=False)
+        return self._stage.read(context)

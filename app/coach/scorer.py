@@ -23,8 +23,9 @@ from app.coach.errors import EmptyReplyError, ReplyTooLongError
 from app.coach.feedback import CitationFinder, compose_feedback
 from app.coach.grading import GradeModel
 from app.coach.judge import Judgement, judge
-from app.coach.reading import Embedder, MoveReader, ReaderModel, Turn, shipped_reader
+from app.coach.reading import Embedder, MoveReader, ReaderModel, shipped_reader
 from app.coach.rubric import vocabulary
+from app.coach.stage import Turn
 from app.coach.wording import move_label
 from app.domain import CRITERIA, Citation, MoveEvidence, ScoreResult, band_for
 from app.ports import ScenarioSource

@@ -66,7 +66,7 @@ class ReplyOutcome:
 
     The whole session is read only when asked for (:attr:`session`: a channel's scorecard at the
     end): the API's answer needs the two new lines and the score, and re-reading every message
-    and score after each turn was a fifth of a turn's database time.
+    and score after each turn cost three queries and the hydration of the whole transcript.
     """
 
     rep_message: Message

@@ -75,21 +75,26 @@ def run(
     acknowledged: list[tuple[str, str]] = []
     lock = threading.Lock()
 
+    def text_of(idx: int, t: int) -> str:
+        return f"{REPLIES[t % len(REPLIES)]}（#{idx}-{t}）"
+
+    def record(idx: int, text: str, status: str, began: float) -> None:
+        with lock:
+            outcomes[status] += 1
+            if status == "200":
+                latencies.append(time.perf_counter() - began)
+                acknowledged.append((sids[idx], text))
+
     def play(idx: int) -> None:
         with httpx.Client(base_url=base, timeout=120) as http:
             for t in range(turns):
-                text = f"{REPLIES[t % len(REPLIES)]}（#{idx}-{t}）"
-                began = time.perf_counter()
+                text, began = text_of(idx, t), time.perf_counter()
                 try:
                     r = http.post(f"/api/v1/sessions/{sids[idx]}/messages", json={"text": text})
                     status = str(r.status_code)
                 except httpx.HTTPError:
                     status = "connection"
-                with lock:
-                    outcomes[status] += 1
-                    if status == "200":
-                        latencies.append(time.perf_counter() - began)
-                        acknowledged.append((sids[idx], text))
+                record(idx, text, status, began)
 
     async def play_all() -> None:
         # One event loop and one connection pool for every session: the load generator shares
@@ -98,18 +103,14 @@ def run(
 
         async def one(idx: int, http: aiohttp.ClientSession) -> None:
             for t in range(turns):
-                text = f"{REPLIES[t % len(REPLIES)]}（#{idx}-{t}）"
-                began = time.perf_counter()
+                text, began = text_of(idx, t), time.perf_counter()
                 try:
                     async with http.post(f"{base}/api/v1/sessions/{sids[idx]}/messages", json={"text": text}) as r:
                         await r.read()
                         status = str(r.status)
                 except (TimeoutError, aiohttp.ClientError):
                     status = "connection"
-                outcomes[status] += 1
-                if status == "200":
-                    latencies.append(time.perf_counter() - began)
-                    acknowledged.append((sids[idx], text))
+                record(idx, text, status, began)
 
         timeout = aiohttp.ClientTimeout(total=120)
         async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=sessions), timeout=timeout) as http:

@@ -9,10 +9,9 @@ by its text.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal
 
 import numpy as np
@@ -57,8 +56,9 @@ class StageReader:
     def __init__(self, moves: Head, stance: Head) -> None:
         self.moves = moves
         self.stance = stance
-        self._turns: OrderedDict[tuple[str, str], dict[str, float]] = OrderedDict()
-        self._lock = threading.Lock()
+        # Per reader (its heads decide the readings); lru_cache is thread-safe and bounded.
+        self._rep = lru_cache(maxsize=TURN_CACHE)(self._read_rep)
+        self._customer = lru_cache(maxsize=TURN_CACHE)(self._read_customer)
 
     def read(self, context: Sequence[Turn]) -> Stage:
         """What the earlier turns (oldest first) already did."""
@@ -74,29 +74,15 @@ class StageReader:
                     cust_before[name] = max(cust_before.get(name, 0.0), v)
         return Stage(len(recent), rep_before, cust_before)
 
-    def _rep(self, text: str) -> dict[str, float]:
-        """Each move's top probability over an earlier rep turn."""
-        hit = self._turns.get(("rep", text))
-        if hit is None:
-            sents = split_sentences(text)
-            hit = {}
-            if sents:
-                p = self.moves.probs(position_features(len(sents)), [ngram_ids(s) for s in sents])
-                hit = {name: float(v) for name, v in zip(self.moves.names, p.max(axis=0), strict=True)}
-            self._remember(("rep", text), hit)
-        return hit
+    def _read_rep(self, text: str) -> dict[str, float]:
+        """Each move's top probability over an earlier rep turn (shared: callers only read it)."""
+        sents = split_sentences(text)
+        if not sents:
+            return {}
+        p = self.moves.probs(position_features(len(sents)), [ngram_ids(s) for s in sents])
+        return {name: float(v) for name, v in zip(self.moves.names, p.max(axis=0), strict=True)}
 
-    def _customer(self, text: str) -> dict[str, float]:
-        """Stance probabilities of an earlier customer turn."""
-        hit = self._turns.get(("customer", text))
-        if hit is None:
-            p = self.stance.probs(np.zeros((1, 0), dtype=np.float32), [ngram_ids(text)])[0]
-            hit = {name: float(v) for name, v in zip(self.stance.names, p, strict=True)}
-            self._remember(("customer", text), hit)
-        return hit
-
-    def _remember(self, key: tuple[str, str], value: dict[str, float]) -> None:
-        with self._lock:
-            self._turns[key] = value
-            while len(self._turns) > TURN_CACHE:
-                self._turns.popitem(last=False)
+    def _read_customer(self, text: str) -> dict[str, float]:
+        """Stance probabilities of an earlier customer turn (shared: callers only read it)."""
+        p = self.stance.probs(np.zeros((1, 0), dtype=np.float32), [ngram_ids(text)])[0]
+        return {name: float(v) for name, v in zip(self.stance.names, p, strict=True)}

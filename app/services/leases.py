@@ -19,6 +19,7 @@ import time
 from collections.abc import Iterator
 from datetime import timedelta
 
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from app.db.engine import Database
@@ -35,26 +36,36 @@ class Leases:
         self.ttl = timedelta(seconds=ttl_s)
         self.wait_s = wait_s
 
+    def take(self, db: Session, session_id: str, token: str) -> bool:
+        """One attempt inside the caller's write transaction (the lease is taken when it commits,
+        and not at all if it rolls back); True when it is ours. An unknown session raises."""
+        if Repository(db).claim(session_id, token, utcnow(), self.ttl):
+            return True
+        if db.get(PracticeSession, session_id) is None:
+            raise SessionNotFoundError(session_id)
+        return False
+
     def try_claim(self, session_id: str, token: str) -> bool:
-        """One attempt; True when the lease is ours. An unknown session raises at once."""
+        """One attempt in a transaction of its own; True when the lease is ours."""
         with self.database.write() as db:
-            if Repository(db).claim(session_id, token, utcnow(), self.ttl):
-                return True
-            if db.get(PracticeSession, session_id) is None:
-                raise SessionNotFoundError(session_id)
-            return False
+            return self.take(db, session_id, token)
+
+    @staticmethod
+    def give_back(db: Session, session_id: str, token: str) -> None:
+        """Release inside the caller's write transaction (with the reply's outcome, in one commit)."""
+        Repository(db).release(session_id, token)
 
     def release(self, session_id: str, token: str) -> None:
         """Give the lease back (a no-op if it expired and someone else holds it now)."""
         with self.database.write() as db:
-            Repository(db).release(session_id, token)
+            self.give_back(db, session_id, token)
 
     @staticmethod
     def new_token() -> str:
         """A random lease token."""
         return secrets.token_hex(16)
 
-    def _pauses(self) -> Iterator[float]:
+    def pauses(self) -> Iterator[float]:
         """Growing waits between attempts until the wait budget is spent; then SessionBusyError."""
         deadline, pause = time.monotonic() + self.wait_s, 0.01
         while time.monotonic() <= deadline:
@@ -64,14 +75,14 @@ class Leases:
 
     def claim(self, session_id: str) -> str:
         """Wait (sleeping in this thread) for the lease; the token, or :class:`SessionBusyError`."""
-        token, pauses = self.new_token(), self._pauses()
+        token, pauses = self.new_token(), self.pauses()
         while not self.try_claim(session_id, token):
             time.sleep(next(pauses))
         return token
 
     async def claim_async(self, session_id: str) -> str:
         """Like :meth:`claim`, but waits in the event loop, holding no thread and no connection."""
-        token, pauses = self.new_token(), self._pauses()
+        token, pauses = self.new_token(), self.pauses()
         while not await run_in_threadpool(self.try_claim, session_id, token):
             await asyncio.sleep(next(pauses))
         return token

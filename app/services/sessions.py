@@ -167,41 +167,43 @@ class PracticeService:
     def reply(self, user: User, session_id: str, text: str) -> ReplyOutcome:
         """Score a rep reply and get the customer's next line, durably (blocking; CLI and bots)."""
         validate_text(text, self.max_chars)
-        token = self.leases.claim(session_id)
-        try:
-            return self._play(user, session_id, text)
-        finally:
-            self.leases.release(session_id, token)
+        token, pauses = self.leases.new_token(), self.leases.pauses()
+        while (stored := self._store(user, session_id, text, token)) is None:
+            time.sleep(next(pauses))
+        return self._complete(user, session_id, text, *stored, token)
 
     async def reply_async(self, user: User, session_id: str, text: str) -> ReplyOutcome:
         """Like :meth:`reply`; waits for the session's turn in the event loop, not in a thread."""
         validate_text(text, self.max_chars)
-        token = await self.leases.claim_async(session_id)
-        try:
-            return await run_in_threadpool(self._play, user, session_id, text)
-        finally:
-            await run_in_threadpool(self.leases.release, session_id, token)
+        token, stored = await self._store_async(user, session_id, text)
+        return await run_in_threadpool(self._complete, user, session_id, text, *stored, token)
 
     async def reply_streaming(self, user: User, session_id: str, text: str) -> StreamingReply:
         """Store the reply now (errors raise here, before any event is sent); the returned object
         then plays it, handing the customer's line out in pieces as the engine writes it."""
         validate_text(text, self.max_chars)
-        token = await self.leases.claim_async(session_id)
-        try:
-            state, rep_id = await run_in_threadpool(self._store, user, session_id, text)
-        except BaseException:
-            await run_in_threadpool(self.leases.release, session_id, token)
-            raise
+        token, (state, rep_id) = await self._store_async(user, session_id, text)
         return StreamingReply(self, user, session_id, text, state, rep_id, token)
 
-    def _play(self, user: User, session_id: str, text: str) -> ReplyOutcome:
-        """Store the reply, score it outside any transaction, store the outcome (lease held)."""
-        state, rep_id = self._store(user, session_id, text)
-        return self._complete(user, session_id, text, state, rep_id)
+    async def _store_async(self, user: User, session_id: str, text: str) -> tuple[str, tuple[RoleplaySession, int]]:
+        """Wait for the session's lease in the event loop (no thread, no connection held), storing
+        the reply in the transaction that takes it; the token and what :meth:`_store` returns."""
+        token, pauses = self.leases.new_token(), self.leases.pauses()
+        while (stored := await run_in_threadpool(self._store, user, session_id, text, token)) is None:
+            await asyncio.sleep(next(pauses))
+        return token, stored
 
-    def _store(self, user: User, session_id: str, text: str) -> tuple[RoleplaySession, int]:
-        """Commit the rep's message with the next ``seq``; the engine's view before it."""
+    def _store(self, user: User, session_id: str, text: str, token: str) -> tuple[RoleplaySession, int] | None:
+        """Take the lease and commit the rep's message with the next ``seq``, in one transaction;
+        the engine's view before it, or None while another reply holds the lease.
+
+        One commit instead of two (the lease, then the message): a turn's writes are the
+        database's scarce resource under load (SQLite has one writer). A refused reply (a closed
+        session, someone else's) rolls back with its lease, so nothing is left held.
+        """
         with self.database.write() as db:
+            if not self.leases.take(db, session_id, token):
+                return None
             repo = Repository(db)
             ps = repo.lock_session(session_id)
             if ps is None or ps.user_id != user.id:
@@ -213,25 +215,34 @@ class PracticeService:
         return state, rep_id
 
     def _complete(
-        self, user: User, session_id: str, text: str, state: RoleplaySession, rep_id: int, sink: Sink | None = None
-    ) -> ReplyOutcome:
-        """Score the stored reply and voice the customer (outside any transaction), then commit both."""
+        self, user: User, session_id: str, text: str, state: RoleplaySession, rep_id: int, token: str,
+        sink: Sink | None = None,
+    ) -> ReplyOutcome:  # fmt: skip
+        """Score the stored reply and voice the customer (outside any transaction), then commit
+        both and give the lease back in the same transaction (separately if anything failed)."""
         started = time.perf_counter()
+        released = False
         try:
-            with spending_for(user.id), streaming_to(sink):
-                result = self.engine.reply(state, text)
-        except Exception as exc:
-            log.exception("scoring failed on session %s; the rep's message %s is kept", session_id, rep_id)
-            raise ScoringFailedError("scoring failed; your reply was saved, please send it again") from exc
-        with self.database.write() as db:
-            repo = Repository(db)
-            ps = repo.lock_row(session_id)  # appending needs the lock, not the transcript
-            rep_msg = db.get(Message, rep_id)
-            if ps is None or rep_msg is None:  # deleted while scoring (a trainer removed it)
-                raise SessionNotFoundError(session_id)
-            repo.add_score(rep_msg, result.score)
-            customer_msg = repo.add_message(ps, "customer", result.customer)
-            repo.save_state(ps, result.session)
+            try:
+                with spending_for(user.id), streaming_to(sink):
+                    result = self.engine.reply(state, text)
+            except Exception as exc:
+                log.exception("scoring failed on session %s; the rep's message %s is kept", session_id, rep_id)
+                raise ScoringFailedError("scoring failed; your reply was saved, please send it again") from exc
+            with self.database.write() as db:
+                repo = Repository(db)
+                ps = repo.lock_row(session_id)  # appending needs the lock, not the transcript
+                rep_msg = db.get(Message, rep_id)
+                if ps is None or rep_msg is None:  # deleted while scoring (a trainer removed it)
+                    raise SessionNotFoundError(session_id)
+                repo.add_score(rep_msg, result.score)
+                customer_msg = repo.add_message(ps, "customer", result.customer)
+                repo.save_state(ps, result.session)
+                self.leases.give_back(db, session_id, token)
+            released = True
+        finally:
+            if not released:
+                self.leases.release(session_id, token)
         observe_turn(time.perf_counter() - started, result.score.engine, result.score.score)
         return ReplyOutcome(
             rep_msg, customer_msg, result.score, result.done, result.outcome, partial(self.load, session_id)
@@ -272,10 +283,7 @@ class StreamingReply:
         self.outcome: ReplyOutcome | None = None
 
     def _run(self, sink: Sink) -> ReplyOutcome:
-        try:
-            return self.service._complete(self.user, self.session_id, self.text, self.state, self.rep_id, sink)
-        finally:
-            self.service.leases.release(self.session_id, self.token)
+        return self.service._complete(self.user, self.session_id, self.text, self.state, self.rep_id, self.token, sink)
 
     async def pieces(self) -> AsyncIterator[str]:
         """The customer's line in pieces (none from an engine that does not stream); then

@@ -70,3 +70,57 @@ def test_a_lease_is_exclusive_until_released_or_expired(services: Services) -> N
         assert Repository(db).claim(ps.id, "c", utcnow() + timedelta(hours=1), timedelta(seconds=1))
     with pytest.raises(SessionNotFoundError):
         leases.try_claim("no-such-session", "a")
+
+
+def _lease(services: Services, session_id: str) -> str | None:
+    from app.db.models import PracticeSession
+
+    with services.database.session() as db:
+        ps = db.get(PracticeSession, session_id)
+        assert ps is not None
+        return ps.lease_token
+
+
+def test_a_turn_takes_two_commits_and_leaves_the_lease_free(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lease is taken with the stored reply and given back with the outcome: two write
+    transactions a turn, not four (under load a turn's writes queue for SQLite's one writer)."""
+    with services.database.session() as db:
+        user = Repository(db).get_or_create_user("rep", "小王")
+    ps = services.practice.start(user, "price-objection", seed=4)
+    writes = services.database.write
+    commits: list[object] = []
+
+    def counted() -> object:
+        commits.append(1)
+        return writes()
+
+    monkeypatch.setattr(services.database, "write", counted)
+    services.practice.reply(user, ps.id, GOOD)
+    assert len(commits) == 2
+    assert _lease(services, ps.id) is None
+
+
+def test_a_refused_or_failed_reply_leaves_no_lease_behind(services: Services, monkeypatch: pytest.MonkeyPatch) -> None:
+    from app.services.errors import ScoringFailedError, SessionClosedError
+
+    with services.database.session() as db:
+        repo = Repository(db)
+        user, other = repo.get_or_create_user("rep", "小王"), repo.get_or_create_user("rep2", "小李")
+    ps = services.practice.start(user, "price-objection", seed=4)
+    with pytest.raises(SessionNotFoundError):  # someone else's session: rolled back with its lease
+        services.practice.reply(other, ps.id, GOOD)
+    assert _lease(services, ps.id) is None
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("engine down")
+
+    monkeypatch.setattr(services.practice.engine, "reply", broken)
+    with pytest.raises(ScoringFailedError):
+        services.practice.reply(user, ps.id, GOOD)
+    assert _lease(services, ps.id) is None  # given back on its own, the rep's message kept
+    assert [m.role for m in services.practice.load(ps.id).messages] == ["customer", "rep"]
+    monkeypatch.undo()
+    services.practice.finish(user, ps.id)
+    with pytest.raises(SessionClosedError):
+        services.practice.reply(user, ps.id, GOOD)
+    assert _lease(services, ps.id) is None

@@ -4,13 +4,16 @@ Loopback only, bounded in time. For each worker count and each N, it starts a fr
 private data dir (SQLite unless ``--database-url``), opens N sessions and has each play
 ``--turns`` replies concurrently (one asyncio loop with aiohttp by default, the lighter load
 generator on the server's own two cores; ``--client threads``: a thread per session with httpx),
-then reports turns/s and p50/p95 turn latency. With
+then reports turns/s and p50/p95 turn latency. ``--think S``: each rep pauses about S seconds
+between answers (the first answer within S), so the run measures latency at an offered rate of
+about N / (S + latency) turns a second rather than the server's saturated capacity. With
 ``--kill``, one worker is killed with SIGKILL two seconds into each run (uvicorn's supervisor
 starts a new one); afterwards the database is checked: every acknowledged reply (HTTP 200) is
 stored exactly once, scored and answered, and every session's ``seq`` runs without gaps.
 
     .venv/bin/python scripts/load_test.py --workers 1 2 --sessions 10 50 100 --turns 5
     .venv/bin/python scripts/load_test.py --workers 2 --sessions 50 --turns 5 --kill
+    .venv/bin/python scripts/load_test.py --workers 1 2 --sessions 50 --turns 5 --think 2
 """
 
 from __future__ import annotations
@@ -64,12 +67,27 @@ def server_cpu_s(pid: int) -> float:
     return total
 
 
+def think_times(think: float, sessions: int, turns: int) -> list[list[float]]:
+    """Each session's pause before each of its turns: none when ``think`` is 0 (every session
+    sends again as soon as it is answered: the server's capacity); otherwise a random start within
+    the first ``think`` seconds, then ``think`` ± 50 % between turns, so N sessions offer about
+    N / (think + latency) turns a second instead of arriving in lockstep."""
+    import random
+
+    rng = random.Random(0)
+    if think <= 0:
+        return [[0.0] * turns for _ in range(sessions)]
+    return [[rng.uniform(0, think)] + [think * rng.uniform(0.5, 1.5) for _ in range(turns - 1)] for _ in range(sessions)]
+
+
 def run(
-    base: str, sessions: int, turns: int, kill_from: int | None, server: int | None = None, client: str = "async"
+    base: str, sessions: int, turns: int, kill_from: int | None, server: int | None = None, client: str = "async",
+    think: float = 0.0,
 ) -> dict[str, object]:
     with httpx.Client(base_url=base, timeout=60) as http:
         sids = [http.post("/api/v1/sessions", json={"scenario": "price-objection", "seed": i}).json()["id"]
                 for i in range(sessions)]  # fmt: skip
+    pauses = think_times(think, sessions, turns)
     latencies: list[float] = []
     outcomes: Counter[str] = Counter()
     acknowledged: list[tuple[str, str]] = []
@@ -88,6 +106,7 @@ def run(
     def play(idx: int) -> None:
         with httpx.Client(base_url=base, timeout=120) as http:
             for t in range(turns):
+                time.sleep(pauses[idx][t])
                 text, began = text_of(idx, t), time.perf_counter()
                 try:
                     r = http.post(f"/api/v1/sessions/{sids[idx]}/messages", json={"text": text})
@@ -103,6 +122,7 @@ def run(
 
         async def one(idx: int, http: aiohttp.ClientSession) -> None:
             for t in range(turns):
+                await asyncio.sleep(pauses[idx][t])
                 text, began = text_of(idx, t), time.perf_counter()
                 try:
                     async with http.post(f"{base}/api/v1/sessions/{sids[idx]}/messages", json={"text": text}) as r:
@@ -177,6 +197,8 @@ def main() -> None:
     ap.add_argument("--turns", type=int, default=5)
     ap.add_argument("--kill", action="store_true", help="SIGKILL one worker two seconds into each run")
     ap.add_argument("--database-url", default=None)
+    ap.add_argument("--think", type=float, default=0.0,
+                    help="seconds a rep takes between answers (± 50 %%); 0: send again at once (capacity)")
     ap.add_argument("--client", choices=["async", "threads"], default="async",
                     help="load generator: one asyncio loop with aiohttp (light), or a thread per session with httpx")
     args = ap.parse_args()
@@ -188,20 +210,21 @@ def main() -> None:
                 env = {"COACH_REPLY_LEASE_S": "5", **({"COACH_DATABASE_URL": args.database_url} if args.database_url else {})}
                 proc = start_server(Path(tmp) / "data", port, workers=workers, env=env, quiet=True)
                 try:
-                    result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None, proc.pid, args.client)
+                    result = run(f"http://127.0.0.1:{port}", n, args.turns, proc.pid if args.kill else None, proc.pid,
+                                 args.client, args.think)  # fmt: skip
                 finally:
                     proc.terminate()
                     proc.wait(timeout=120)
                 url = args.database_url or f"sqlite:///{Path(tmp) / 'data' / 'coach.db'}"
                 integrity = check(url, result)
-            row = {"workers": workers, **{k: v for k, v in result.items() if k not in ("session_ids", "acknowledged")}, **integrity}
+            row = {"workers": workers, "think_s": args.think, **{k: v for k, v in result.items() if k not in ("session_ids", "acknowledged")}, **integrity}
             rows.append(row)
             print(json.dumps(row, ensure_ascii=False), flush=True)
-    print("\n| workers | sessions | turns | turns/s | p50 ms | p95 ms | server / client CPU ms per turn | non-200 | lost | duplicated |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("\n| workers | sessions | think s | turns | turns/s | p50 ms | p95 ms | server / client CPU ms per turn | non-200 | lost | duplicated |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         non200 = sum(v for k, v in dict(r["outcomes"]).items() if k != "200")  # type: ignore[call-overload]
-        print(f"| {r['workers']} | {r['sessions']} | {r['turns']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} "
+        print(f"| {r['workers']} | {r['sessions']} | {r['think_s']} | {r['turns']} | {r['turns_per_s']} | {r['p50_ms']} | {r['p95_ms']} "
               f"| {r['server_cpu_ms_per_turn']} / {r['client_cpu_ms_per_turn']} "
               f"| {non200} | {r['lost']} | {r['duplicated']} |")  # fmt: skip
 

@@ -33,20 +33,24 @@ from app.coach.rubric import vocabulary  # noqa: E402
 from app.coach.textprep import clean  # noqa: E402
 from app.coach.training import heldout_author, load_corpus, load_gaming_training, stance_examples  # noqa: E402
 from app.retrieval.e5_format import E5File  # noqa: E402
-from app.retrieval.onnx_e5 import ENCODER_FILE, E5Tokenizer, OnnxE5Embeddings  # noqa: E402
+from app.retrieval.onnx_e5 import ENCODER_FILE, E5Tokenizer, OnnxE5Embeddings, line_file  # noqa: E402
 from app.scenarios.loader import ScenarioRegistry  # noqa: E402
 
 
-def examples_for(without: set[str], tokenizer: E5Tokenizer) -> tuple[list[PairExample], list[LineExample], list[str]]:
+def examples_for(
+    without: set[str], tokenizer: E5Tokenizer, *, line_token: bool = False
+) -> tuple[list[PairExample], list[LineExample], list[str]]:
     """Every graded reply (with its customer's line) and every scenario customer line, minus ``without``."""
     items = [it for it in load_corpus() + load_gaming_training() if it.author not in without]
     names = list(vocabulary().moves)
     pairs = []
     for it in items:
         sentences = [clean(s).strip() for s, _ in it.sentences]
-        seq = tokenizer.pair(clean(it.customer).strip(), sentences, limit=256)
+        customer = clean(it.customer).strip()
+        seq = tokenizer.pair(customer, sentences, limit=256, line_token=line_token)
         moves = np.array([[1 if n in m else 0 for n in names] for _, m in it.sentences], dtype=np.int64)
-        pairs.append(PairExample(seq, moves, it.grade))
+        line = tokenizer.encode(["query: " + customer], limit=128)[0] if line_token and customer else None
+        pairs.append(PairExample(seq, moves, it.grade, line))
     registry = ScenarioRegistry.from_dirs(ROOT / "knowledge" / "scenarios")
     stance = stance_examples(registry)
     ids = tokenizer.encode(["query: " + clean(t).strip() for t, _ in stance], limit=128)
@@ -61,6 +65,8 @@ def main() -> int:
     ap.add_argument("--epochs", type=int, default=2)
     ap.add_argument("--lr", type=float, default=3e-5)
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--line-token", action="store_true",
+                    help="read the customer's line in a pair as one projected row (writes <out>.line.npz)")
     args = ap.parse_args()
     import torch
 
@@ -68,11 +74,14 @@ def main() -> int:
     t0 = time.time()
     without = {a for a in args.without.split(",") if a} | {heldout_author()}
     source = E5File()
-    pairs, lines, authors = examples_for(without, E5Tokenizer(source))
+    pairs, lines, authors = examples_for(without, E5Tokenizer(source), line_token=args.line_token)
     sentences = sum(p.seq.sentences for p in pairs)
     print(f"{len(pairs)} replies ({sentences} sentences) by {len(authors)} authors, {len(lines)} customer lines; leaving out {sorted(without)}", flush=True)
-    core = finetune(source, pairs, lines, epochs=args.epochs, lr=args.lr, seed=args.seed)
+    core, line_row = finetune(source, pairs, lines, epochs=args.epochs, lr=args.lr, seed=args.seed, line_token=args.line_token)
     export_onnx(core, args.out)
+    line_file(args.out).unlink(missing_ok=True)
+    if line_row is not None:
+        line_row.save(args.out)
     probe = ["太贵了，别家便宜两成。", "理解您的顾虑，您主要跟哪家比？", "We will install it for you next Tuesday.", "這個價格真的不能再低了嗎？"]
     vecs = OnnxE5Embeddings(args.out).embed_array(probe, "symmetric")
     if args.epochs == 0:
@@ -86,7 +95,8 @@ def main() -> int:
         "trained_on": ",".join(authors),
         "trained_without": ",".join(sorted(without)),
         "objectives": (
-            f"moves ({len(vocabulary().moves)}, multi-label) on {sentences} sentences pooled from their reply read with the customer's line; "
+            f"moves ({len(vocabulary().moves)}, multi-label) on {sentences} sentences pooled from their reply read with the customer's line"
+            f"{' (the line as one row: its own vector through a learned projection, ' + line_file(args.out).name + ')' if args.line_token else ''}; "
             f"grade (ordinal) on {len(pairs)} replies; stance ({len(STANCES)}) on {len(lines)} customer lines"
         ),
         "epochs": str(args.epochs), "lr": str(args.lr), "seed": str(args.seed),

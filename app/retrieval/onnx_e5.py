@@ -39,7 +39,15 @@ ENCODER_FILE = Path(__file__).resolve().parents[1] / "coach" / "model" / "encode
 MAX_TOKENS = 512
 #: Tokens of the customer's line kept in front of a reply (the rest of the 512 read the reply).
 MAX_CUSTOMER = 96
+#: The id that stands for the customer's line in a pair read with a *line token*: one input row,
+#: the line's own vector through the encoder's learned projection (``*.line.npz`` beside it).
+LINE_TOKEN = -1
 _SPACES = re.compile(" {2,}")
+
+
+def line_file(model: Path) -> Path:
+    """The learned projection of a customer line's vector into a pair's input (``encoder.line.npz``)."""
+    return model.with_suffix(".line.npz")
 
 
 def file_digest(path: Path) -> str:
@@ -122,9 +130,13 @@ class E5Tokenizer:
     def _customer_tokens(self, customer: str) -> tuple[int, ...]:
         return tuple(self.content("query: " + customer)[:MAX_CUSTOMER])
 
-    def pair(self, customer: str, sentences: list[str], limit: int = MAX_TOKENS) -> PairSequence:
-        """The reply's sentences (joined by spaces) after the customer's line, in windows of ``limit``."""
-        cust = self._customer_ids(customer)
+    def pair(self, customer: str, sentences: list[str], limit: int = MAX_TOKENS, *, line_token: bool = False) -> PairSequence:
+        """The reply's sentences (joined by spaces) after the customer's line, in windows of ``limit``.
+
+        ``line_token``: the line is one :data:`LINE_TOKEN` (its vector goes in at run time), not
+        its tokens, so the pair costs about what the reply alone costs.
+        """
+        cust = (LINE_TOKEN,) if line_token else self._customer_ids(customer)
         parts = [_SPACES.sub(" ", s.translate(self._map)).strip().replace(" ", "\u2581") for s in sentences]
         text = "\u2581" + "\u2581".join(parts)
         ends = np.cumsum([len(p) + 1 for p in parts]) if parts else np.zeros(0, dtype=np.int64)
@@ -181,6 +193,7 @@ class OnnxE5Embeddings(CoachEmbeddings):
         self._tokenizer: E5Tokenizer | None = None
         self._pairs: OrderedDict[tuple[str, tuple[str, ...]], tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._fingerprint: str | None = None
+        self._line: tuple[np.ndarray, np.ndarray] | None = None
 
     def _load(self) -> tuple[onnxruntime.InferenceSession, E5File, E5Tokenizer]:
         with self._lock:
@@ -195,8 +208,19 @@ class OnnxE5Embeddings(CoachEmbeddings):
                     opts.inter_op_num_threads = 1
                 self._source = E5File()
                 self._tokenizer = E5Tokenizer(self._source)
+                line = line_file(self.model_path)
+                if line.exists():
+                    with np.load(line) as data:
+                        self._line = (data["weight"].astype(np.float32), data["bias"].astype(np.float32))
                 self._session = onnxruntime.InferenceSession(str(self.model_path), opts, providers=["CPUExecutionProvider"])
             return self._session, self._source, self._tokenizer
+
+    @property
+    def line_token(self) -> bool:
+        """Whether this encoder reads a customer's line in a pair as one projected row (its
+        ``*.line.npz``), rather than as the line's tokens (encoders built before it)."""
+        self._load()
+        return self._line is not None
 
     @property
     def dimension(self) -> int:
@@ -207,6 +231,8 @@ class OnnxE5Embeddings(CoachEmbeddings):
         """The model file's SHA-256: a rebuilt encoder never reuses an older one's stored vectors."""
         if self._fingerprint is None:
             digest = file_digest(self.model_path)[:16] if self.model_path.exists() else "missing"
+            if line_file(self.model_path).exists():  # the projection is part of the model
+                digest += "+" + file_digest(line_file(self.model_path))[:8]
             self._fingerprint = f"{self.backend}/{digest}"
         return self._fingerprint
 
@@ -216,8 +242,9 @@ class OnnxE5Embeddings(CoachEmbeddings):
         path = self.model_path.with_suffix(".json")
         return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
 
-    def _run(self, rows: list[list[int]]) -> list[np.ndarray]:
-        """Token states of each id row, one row per run.
+    def _run(self, rows: list[list[int]], line_row: np.ndarray | None = None) -> list[np.ndarray]:
+        """Token states of each id row, one row per run (``line_row``: the input row that a
+        :data:`LINE_TOKEN` stands for).
 
         One at a time on purpose: the int8 graph quantises activations per tensor, so a padded
         batch would let a text's neighbours (and the padding) nudge its vector, and a reply's
@@ -226,9 +253,13 @@ class OnnxE5Embeddings(CoachEmbeddings):
         session, source, _ = self._load()
         out = []
         for row in rows:
-            words = source.word_rows(np.asarray(row))[None, :, :]
+            ids = np.asarray(row)
+            soft = ids == LINE_TOKEN
+            words = source.word_rows(np.where(soft, source.pad, ids))
+            if line_row is not None and soft.any():
+                words[soft] = line_row
             mask = np.ones((1, len(row)), dtype=np.int64)
-            out.append(session.run(None, {"word": words, "mask": mask})[0][0])
+            out.append(session.run(None, {"word": words[None, :, :], "mask": mask})[0][0])
         return out
 
     def _encode(self, texts: list[str], kind: Kind) -> np.ndarray:
@@ -246,15 +277,23 @@ class OnnxE5Embeddings(CoachEmbeddings):
         if hit is not None and cust_cached is not None:
             return hit[0], hit[1], cust_cached
         _, _, tokenizer = self._load()
-        seq = tokenizer.pair(customer, sentences)
-        rows = list(seq.windows)
-        if cust_cached is None:
-            rows.append(tokenizer.encode(["query: " + customer])[0])
-        states = self._run(rows)
-        sent, reply = pair_vectors(seq, states[: len(seq.windows)])
-        if cust_cached is None:
-            cust_cached = pool(states[-1][None], np.ones((1, len(states[-1]))))[0]
-            self._remember(("symmetric", customer), cust_cached)
+        if self._line is not None:
+            # The line's own vector goes in as one row: read the line first when it is new.
+            if cust_cached is None:
+                cust_cached = self._encode([customer], "symmetric")[0]
+                self._remember(("symmetric", customer), cust_cached)
+            seq = tokenizer.pair(customer, sentences, line_token=True)
+            sent, reply = pair_vectors(seq, self._run(seq.windows, cust_cached @ self._line[0] + self._line[1]))
+        else:
+            seq = tokenizer.pair(customer, sentences)
+            rows = list(seq.windows)
+            if cust_cached is None:
+                rows.append(tokenizer.encode(["query: " + customer])[0])
+            states = self._run(rows)
+            sent, reply = pair_vectors(seq, states[: len(seq.windows)])
+            if cust_cached is None:
+                cust_cached = pool(states[-1][None], np.ones((1, len(states[-1]))))[0]
+                self._remember(("symmetric", customer), cust_cached)
         with self._lock:
             self._pairs[key] = (sent, reply)
             while len(self._pairs) > self._cache_size:

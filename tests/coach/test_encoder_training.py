@@ -51,19 +51,37 @@ def test_int8_export_stays_close_to_the_float_model(core: Core, tmp_path: Path) 
     assert np.min(np.sum(served * _torch_vectors(core, TEXTS), axis=1)) > 0.97
 
 
-def test_a_few_steps_of_finetuning_run_and_learn() -> None:
-    from app.coach.encoder_training import LineExample, PairExample, finetune
+@pytest.mark.parametrize("line_token", [False, True])
+def test_a_few_steps_of_finetuning_run_and_learn(line_token: bool, tmp_path: Path) -> None:
+    from app.coach.encoder_training import LineExample, LineRow, PairExample, finetune
 
     source = E5File()
     tok = E5Tokenizer(source)
     good = ["理解您的顾虑。", "您主要跟哪家比？"]
     bad = ["爱买不买。", "就这个价。"]
+    line = tok.encode(["query: 太贵了"])[0] if line_token else None
     pairs = [
-        PairExample(tok.pair("太贵了", good if i % 2 else bad), np.array([[1, 0], [1, 0]] if i % 2 else [[0, 1], [0, 1]]), 5 if i % 2 else 1)
+        PairExample(
+            tok.pair("太贵了", good if i % 2 else bad, line_token=line_token),
+            np.array([[1, 0], [1, 0]] if i % 2 else [[0, 1], [0, 1]]), 5 if i % 2 else 1, line,
+        )
         for i in range(8)
-    ]
+    ]  # fmt: skip
     lines = [LineExample(tok.encode(["query: 太贵了"])[0], 0), LineExample(tok.encode(["query: 好的，就这么定"])[0], 1)]
     losses: list[float] = []
-    core = finetune(source, pairs, lines, epochs=6, lr=1e-4, log=False, on_step=losses.append)
+    core, line_row = finetune(source, pairs, lines, epochs=6, lr=1e-4, log=False, on_step=losses.append, line_token=line_token)
     assert isinstance(core, Core) and len(losses) > 3
     assert np.mean(losses[-4:]) < np.mean(losses[:4])
+    assert (line_row is not None) == line_token
+    if isinstance(line_row, LineRow):
+        # exported as the server reads it: the pair's one line row is the line's vector projected
+        path = tmp_path / "e5.onnx"
+        export_onnx(core, path)
+        line_row.save(path)
+        served = OnnxE5Embeddings(path)
+        assert served.line_token and "+" in served.fingerprint()
+        sent, reply, cust = served.read_pair("太贵了", good)
+        assert sent.shape == (2, 384) and np.allclose(np.linalg.norm(reply), 1.0, atol=1e-3)
+        assert np.allclose(cust, served.embed_symmetric(["太贵了"])[0])
+        other = served.read_pair("好的，就这么定", good)[0]
+        assert not np.allclose(sent, other)  # the line still shapes how the reply is read

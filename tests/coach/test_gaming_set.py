@@ -36,10 +36,11 @@ def test_the_set_is_wide() -> None:
     assert len({str(i["author"]) for i in items}) >= 8
 
 
-#: Attempts the scorer lets above their band.  The last two (an off-topic question about the
-#: customer's taste in coffee, a paraphrased echo ending in a checking question) have been capped
-#: since the encoder was fine-tuned on the corpus (docs/scoring.md).
-KNOWN_MISSES: set[str] = set()
+#: Attempts the scorer lets above their band (docs/scoring.md, known misses).  An off-topic
+#: question about the customer's taste in coffee and a paraphrased echo ending in a checking
+#: question have been capped since the encoder was fine-tuned on the corpus; small talk about the
+#: customer's breakfast, ending in a question, reads 52 (band 3) with the line-token encoder.
+KNOWN_MISSES: set[str] = {"a3-g-14"}
 
 
 def _params() -> list[object]:

@@ -12,7 +12,13 @@ import pytest
 from app.config import load_settings
 from app.retrieval.e5_format import E5File, E5FormatError
 from app.retrieval.embeddings import FakeEmbeddings
-from app.retrieval.onnx_e5 import ENCODER_FILE, E5Tokenizer, OnnxE5Embeddings, make_reader_embeddings
+from app.retrieval.onnx_e5 import (
+    ENCODER_FILE,
+    LINE_TOKEN,
+    E5Tokenizer,
+    OnnxE5Embeddings,
+    make_reader_embeddings,
+)
 
 TEXTS = [
     "太贵了，别家便宜两成。",
@@ -77,6 +83,17 @@ def test_shipped_notes_match_the_shipped_model(encoder: OnnxE5Embeddings) -> Non
     assert notes["sha256_16"] == hashlib.sha256(ENCODER_FILE.read_bytes()).hexdigest()[:16]
     assert "a3" in notes["trained_without"].split(",")  # the frozen held-out author
     assert json.loads(ENCODER_FILE.with_suffix(".json").read_text(encoding="utf-8"))["command"].startswith("scripts/build_encoder.py")
+
+
+def test_shipped_encoder_reads_the_customer_line_as_one_row(source: E5File, encoder: OnnxE5Embeddings) -> None:
+    """Why a judgement costs about one pass over the reply (issue 8: at most 1.5x): the line goes
+    in as one learned row, not as its tokens; the projection is part of the model's fingerprint."""
+    assert encoder.line_token and "+" in encoder.fingerprint()
+    tok = E5Tokenizer(source)
+    line = "您好，我们看了三家的报价，你们的价格最高，高了差不多两成，你们凭什么比别人贵这么多？"
+    pair = tok.pair(line, ["理解您的顾虑。"], line_token=True)
+    alone = tok.encode(["query: 理解您的顾虑。"])[0]
+    assert pair.windows[0].count(LINE_TOKEN) == 1 and len(pair.windows[0]) <= len(alone) + 2
 
 
 def test_missing_model_says_how_to_rebuild(tmp_path: Path) -> None:

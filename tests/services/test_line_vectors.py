@@ -104,14 +104,14 @@ def test_warm_start_reads_a_built_in_line_in_one_encoder_pass(tmp_path: Path) ->
     assert isinstance(scorer, ReplyScorer)
     run = encoder._run
 
-    def counting(rows: list[list[int]]) -> list[np.ndarray]:
+    def counting(rows: list[list[int]], line_row: np.ndarray | None = None) -> list[np.ndarray]:
         calls.append(len(rows))
-        return run(rows)
+        return run(rows, line_row)
 
     encoder._run = counting  # type: ignore[method-assign]
     result = scorer.judge(scenario.id, scenario.openings[1], "价格确实不低，您现在主要拿哪家在比？")
     assert result.score > 0
     assert calls == [1]  # one window: the customer's line and the reply together
     scorer.judge(scenario.id, "一句不在任何场景里的新话：你们交付太慢了。", "抱歉，我今天就查清原因。")
-    assert calls == [1, 2]  # a line not stored is read alone too, as before
+    assert calls == [1, 1, 1]  # a line not stored is read alone first (its vector is the pair's line row)
     services.close()

@@ -88,15 +88,20 @@ class LineRow(nn.Module):
         np.savez(line_file(model), weight=self.proj.weight.detach().numpy().T.copy(), bias=self.proj.bias.detach().numpy().copy())
 
 
+def _pooled(core: Core, ids: list[list[int]], pad: int) -> torch.Tensor:
+    """Mean-pooled unit vectors of whole texts (a customer line read on its own), as served."""
+    tok, mask = _padded(ids, pad)
+    hidden = core(core.word(tok), mask)
+    weights = mask[..., None].float()
+    return nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1), dim=-1)
+
+
 def _line_vectors(core: Core, batch: Sequence[PairExample], pad: int) -> torch.Tensor:
     """Pooled unit vectors of the batch's customer lines (zeros where a reply has no line)."""
     out = torch.zeros(len(batch), int(core.word.weight.shape[1]))
     have = [i for i, ex in enumerate(batch) if ex.line]
     if have:
-        tok, mask = _padded([cast(list[int], batch[i].line) for i in have], pad)
-        hidden = core(core.word(tok), mask)
-        weights = mask[..., None].float()
-        out = out.index_copy(0, torch.tensor(have), nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1), dim=-1))
+        out = out.index_copy(0, torch.tensor(have), _pooled(core, [cast(list[int], batch[i].line) for i in have], pad))
     return out
 
 
@@ -221,8 +226,8 @@ def finetune(
             soft = tok == LINE_TOKEN
             words = core.word(tok.masked_fill(soft, source.pad))
             if line_row is not None:
-                rows = line_row(_line_vectors(core, batch, source.pad))
-                words = torch.where(soft[..., None], rows[:, None, :], words)
+                line_rows = line_row(_line_vectors(core, batch, source.pad))
+                words = torch.where(soft[..., None], line_rows[:, None, :], words)
             sent, reply = _pair_vectors(core(words, mask), batch)
             y = torch.from_numpy(np.vstack([ex.moves for ex in batch])).float()
             g = torch.tensor([grade_targets(ex.grade) for ex in batch])
@@ -230,10 +235,7 @@ def finetune(
             loss = loss + nn.functional.binary_cross_entropy_with_logits(grade_head(reply * scale), g)
         else:
             batch_lines = [lines[i] for i in rows]
-            tok, mask = _padded([x.ids for x in batch_lines], source.pad)
-            hidden = core(core.word(tok), mask)
-            weights = mask[..., None].float()
-            vec = nn.functional.normalize((hidden * weights).sum(1) / weights.sum(1), dim=-1)
+            vec = _pooled(core, [x.ids for x in batch_lines], source.pad)
             loss = nn.functional.cross_entropy(stance_head(vec * scale), torch.tensor([x.stance for x in batch_lines]))
         opt.zero_grad()
         loss.backward()

@@ -6,21 +6,21 @@ reply would be lost), but holding a database lock or a pooled connection while s
 the pool: twenty waiting requests each held a connection while the holder waited for one.
 
 So a reply first takes the session's *lease*: one atomic ``UPDATE … WHERE lease is free or
-expired`` that records a token and an expiry, committed at once. Whoever gets it plays the reply
-and gives it back; the others wait *without* a connection (asyncio sleeps in the web app), then
-play in turn. A worker killed mid-reply leaves a lease that expires after ``ttl``.
+expired`` that records a token and an expiry, in the transaction that stores the reply
+(``PracticeService._store``). Whoever gets it plays the reply and gives it back in the transaction
+that stores the outcome; the others wait *without* a connection (asyncio sleeps in the web app,
+between :meth:`Leases.pauses`), then play in turn. A worker killed mid-reply leaves a lease that
+expires after ``ttl``.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import time
 from collections.abc import Iterator
 from datetime import timedelta
 
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 
 from app.db.engine import Database
 from app.db.models import PracticeSession, utcnow
@@ -72,17 +72,3 @@ class Leases:
             yield pause
             pause = min(pause * 1.5, 0.2)
         raise SessionBusyError("another reply to this session is still being scored; send again shortly")
-
-    def claim(self, session_id: str) -> str:
-        """Wait (sleeping in this thread) for the lease; the token, or :class:`SessionBusyError`."""
-        token, pauses = self.new_token(), self.pauses()
-        while not self.try_claim(session_id, token):
-            time.sleep(next(pauses))
-        return token
-
-    async def claim_async(self, session_id: str) -> str:
-        """Like :meth:`claim`, but waits in the event loop, holding no thread and no connection."""
-        token, pauses = self.new_token(), self.pauses()
-        while not await run_in_threadpool(self.try_claim, session_id, token):
-            await asyncio.sleep(next(pauses))
-        return token
